@@ -1,0 +1,103 @@
+# fossc -- build, test, demo. See README.md.
+#   make            bin/fossc-index bin/fossc-searchd bin/fossc-query
+#   make test       install missing dependencies, build, run every test
+#   make demo       index the bundled corpus, start the daemon, query it
+#   make asan       the whole test suite under AddressSanitizer + UBSan
+#   make fuzz       libFuzzer targets (clang), a bounded run of each
+#   make install PREFIX=/usr/local
+
+CC      ?= cc
+BUILD   ?= build
+BIN     ?= bin
+PREFIX  ?= /usr/local
+OPT     ?= -O2 -g
+SAN     ?=
+
+PKGS        := libevent libevent_pthreads libxxhash libzstd libutf8proc
+PKG_CFLAGS  := $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
+PKG_LIBS    := $(shell pkg-config --libs $(PKGS) 2>/dev/null)
+WARN        := -std=c11 -Wall -Wextra -Werror -Wshadow -Wstrict-prototypes \
+               -Wno-missing-field-initializers
+CPPFLAGS    += -D_GNU_SOURCE -Ilibfossc $(PKG_CFLAGS)
+ALL_CFLAGS   = $(WARN) $(OPT) $(SAN) $(CFLAGS) -MMD -MP
+LDLIBS      += $(PKG_LIBS) -lstemmer -lpthread -lm
+
+LIB_SRC  := $(sort $(wildcard libfossc/*.c))
+LIB_OBJ  := $(LIB_SRC:%.c=$(BUILD)/%.o)
+LIB_A    := $(BUILD)/libfossc.a
+PROGS    := $(BIN)/fossc-index $(BIN)/fossc-searchd $(BIN)/fossc-query
+IDX_SRC  := $(sort $(wildcard indexer/*.c))
+D_SRC    := $(sort $(wildcard daemon/*.c))
+Q_SRC    := $(sort $(wildcard client/*.c))
+UNIT_SRC := $(sort $(wildcard tests/unit/test_*.c))
+INT_SRC  := $(sort $(wildcard tests/integration/test_*.c))
+TEST_BIN := $(UNIT_SRC:tests/%.c=$(BUILD)/tests/%) $(INT_SRC:tests/%.c=$(BUILD)/tests/%)
+TESTLIB_SRC := $(sort $(wildcard tests/lib/*.c))
+TESTLIB_OBJ := $(TESTLIB_SRC:%.c=$(BUILD)/%.o)
+
+.PHONY: golden all test check-build deps demo asan fuzz install clean tests bench eval
+all: $(PROGS)
+
+$(BUILD)/%.o: %.c
+	@mkdir -p $(dir $@)
+	$(CC) $(CPPFLAGS) $(ALL_CFLAGS) -c $< -o $@
+
+$(LIB_A): $(LIB_OBJ)
+	@rm -f $@
+	ar rcs $@ $^
+
+$(BIN)/fossc-index: $(IDX_SRC:%.c=$(BUILD)/%.o) $(LIB_A)
+	@mkdir -p $(BIN)
+	$(CC) $(ALL_CFLAGS) $^ -o $@ $(LDFLAGS) $(LDLIBS)
+$(BIN)/fossc-searchd: $(D_SRC:%.c=$(BUILD)/%.o) $(LIB_A)
+	@mkdir -p $(BIN)
+	$(CC) $(ALL_CFLAGS) $^ -o $@ $(LDFLAGS) $(LDLIBS)
+$(BIN)/fossc-query: $(Q_SRC:%.c=$(BUILD)/%.o) $(LIB_A)
+	@mkdir -p $(BIN)
+	$(CC) $(ALL_CFLAGS) $^ -o $@ $(LDFLAGS) $(LDLIBS)
+
+$(BUILD)/tests/%: $(BUILD)/tests/%.o $(TESTLIB_OBJ) $(LIB_A)
+	@mkdir -p $(dir $@)
+	$(CC) $(ALL_CFLAGS) $^ -o $@ $(LDFLAGS) $(LDLIBS)
+
+tests: $(PROGS) $(TEST_BIN)
+
+deps:
+	@scripts/install-deps
+
+# The README's second command: dependencies, build, every test.
+test: deps
+	@$(MAKE) --no-print-directory tests
+	@BUILD=$(BUILD) BIN=$(BIN) tests/run
+
+asan:
+	@scripts/install-deps
+	@$(MAKE) --no-print-directory BUILD=build/asan BIN=build/asan/bin \
+	  OPT="-O1 -g -fno-omit-frame-pointer" \
+	  SAN="-fsanitize=address,undefined -fno-sanitize-recover=all" tests
+	@ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 \
+	  UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
+	  BUILD=build/asan BIN=build/asan/bin tests/run
+
+# The README's first command: index the bundled corpus, serve it, ask it.
+demo: deps
+	@$(MAKE) --no-print-directory all
+	@BIN=$(BIN) scripts/demo
+
+fuzz:
+	@scripts/install-deps
+	@BUILD=build/fuzz tests/fuzz/run
+
+# Regenerates the golden index after an intended format change.
+golden: all
+	rm -rf tests/golden/v1
+	$(BIN)/fossc-index build tests/golden/corpus.jsonl -o tests/golden/v1 --quiet
+
+install: all
+	install -d $(DESTDIR)$(PREFIX)/bin
+	install -m 755 $(PROGS) $(DESTDIR)$(PREFIX)/bin/
+
+clean:
+	rm -rf build bin
+
+-include $(shell find $(BUILD) -name '*.d' 2>/dev/null)

@@ -1,0 +1,197 @@
+/*
+** fossc-index: builds an index from a corpus (file or folder), checks one,
+** or prints its statistics.
+**
+**   fossc-index build PATH [-o DIR] [--strict] [--level N] [--quiet]
+**   fossc-index check [DIR]
+**   fossc-index stats [DIR]
+*/
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "corpus.h"
+#include "index.h"
+
+#define DEFAULT_INDEX_DIR "index"
+/* Progress is redrawn at most this often (microseconds). */
+#define PROGRESS_INTERVAL_US 200000
+
+static void usage(FILE *f) {
+  fprintf(f,
+          "usage: fossc-index build PATH [-o DIR] [--strict] [--level N] "
+          "[--quiet]\n"
+          "       fossc-index check [DIR]\n"
+          "       fossc-index stats [DIR]\n"
+          "\n"
+          "build   index PATH (a .jsonl file, a blog dump, .txt/.md files, or a\n"
+          "        folder of them) into DIR (default ./" DEFAULT_INDEX_DIR "). The new\n"
+          "        index replaces the old one atomically; on any failure the old\n"
+          "        one is kept.\n"
+          "  -o DIR       index folder\n"
+          "  --strict     a malformed record is fatal (default: report, skip)\n"
+          "  --level N    zstd level 1-22 (default 19)\n"
+          "  --quiet      no summary\n"
+          "check   open DIR and verify every checksum; exit 0 if sound\n"
+          "stats   print DIR's statistics as JSON\n");
+}
+
+typedef struct build_ctx {
+  fossc_writer *w;
+  fossc_error err;
+  int tty, quiet;
+  uint64_t docs, bytes, last_us, t0;
+  uint64_t warnings;
+} build_ctx;
+
+static void on_warn(void *ctx, const char *file, uint64_t line,
+                    const char *msg) {
+  build_ctx *b = ctx;
+  b->warnings++;
+  if (b->tty) fputs("\r\033[K", stderr);
+  if (line)
+    fprintf(stderr, "fossc-index: %s:%llu: %s\n", file,
+            (unsigned long long)line, msg);
+  else
+    fprintf(stderr, "fossc-index: %s: %s\n", file, msg);
+}
+
+static int on_doc(void *ctx, const fossc_doc *doc) {
+  build_ctx *b = ctx;
+  int rc = fossc_writer_add(b->w, doc, &b->err);
+  if (rc == FOSSC_ERR_INPUT) {
+    /* A duplicate id: the record is skipped and reported, as the reader
+    ** does for other malformed records. */
+    on_warn(ctx, doc->source, 0, b->err.msg);
+    fossc_error_clear(&b->err);
+    return 0;
+  }
+  if (rc) return rc;
+  b->docs++;
+  b->bytes += doc->body_len + doc->title_len;
+  if (b->tty) {
+    uint64_t now = fossc_now_us();
+    if (now - b->last_us > PROGRESS_INTERVAL_US) {
+      b->last_us = now;
+      double s = (now - b->t0) / 1e6;
+      fprintf(stderr, "\r\033[K%llu documents, %.1f MB, %.1f MB/s",
+              (unsigned long long)b->docs, b->bytes / 1e6,
+              s > 0 ? b->bytes / 1e6 / s : 0.0);
+    }
+  }
+  return 0;
+}
+
+static int cmd_build(int argc, char **argv) {
+  const char *path = NULL, *dir = DEFAULT_INDEX_DIR;
+  int strict = 0;
+  build_ctx b = {0};
+  fossc_writer_opts opts = {0};
+  for (int i = 0; i < argc; i++) {
+    if (!strcmp(argv[i], "-o") && i + 1 < argc)
+      dir = argv[++i];
+    else if (!strcmp(argv[i], "--strict"))
+      strict = 1;
+    else if (!strcmp(argv[i], "--quiet"))
+      b.quiet = 1;
+    else if (!strcmp(argv[i], "--level") && i + 1 < argc) {
+      char *end;
+      long v = strtol(argv[++i], &end, 10);
+      if (*end || v < 1 || v > 22) {
+        fprintf(stderr, "fossc-index: --level takes 1..22\n");
+        return 2;
+      }
+      opts.zstd_level = (int)v;
+    } else if (argv[i][0] == '-' && argv[i][1]) {
+      fprintf(stderr, "fossc-index: unknown option %s\n", argv[i]);
+      usage(stderr);
+      return 2;
+    } else if (!path)
+      path = argv[i];
+    else {
+      usage(stderr);
+      return 2;
+    }
+  }
+  if (!path) {
+    usage(stderr);
+    return 2;
+  }
+  b.tty = isatty(STDERR_FILENO);
+  b.t0 = fossc_now_us();
+  int rc = fossc_writer_create(&opts, &b.w, &b.err);
+  fossc_corpus_stats cs = {0};
+  if (!rc)
+    rc = fossc_corpus_read(path, strict, on_doc, on_warn, &b, &cs, &b.err);
+  if (b.tty) fputs("\r\033[K", stderr);
+  fossc_build_stats st = {0};
+  if (!rc && b.docs == 0)
+    rc = fossc_error_set(&b.err, FOSSC_ERR_INPUT,
+                         "%s: no documents found; the old index is kept", path);
+  if (!rc) rc = fossc_writer_finish(b.w, dir, &st, &b.err);
+  fossc_writer_free(b.w);
+  if (rc) {
+    fprintf(stderr, "fossc-index: %s\n",
+            b.err.msg[0] ? b.err.msg : fossc_strerror(rc));
+    return 1;
+  }
+  double secs = (fossc_now_us() - b.t0) / 1e6;
+  if (!b.quiet)
+    printf("indexed %llu documents (%llu skipped, %llu repaired), %llu terms, "
+           "%llu words indexed\n"
+           "input %.2f MB in %.2f s (%.1f MB/s); index %.2f MB: postings %.2f "
+           "MB, dictionary %.2f MB, document store %.2f MB\n"
+           "index written to %s\n",
+           (unsigned long long)st.docs, (unsigned long long)cs.skipped,
+           (unsigned long long)cs.repaired, (unsigned long long)st.terms,
+           (unsigned long long)st.tokens, cs.bytes_in / 1e6, secs,
+           secs > 0 ? cs.bytes_in / 1e6 / secs : 0.0, st.index_bytes / 1e6,
+           st.postings_bytes / 1e6, st.dict_bytes / 1e6, st.store_bytes / 1e6,
+           dir);
+  return 0;
+}
+
+static int cmd_open(int argc, char **argv, int stats) {
+  const char *dir = argc > 0 ? argv[0] : DEFAULT_INDEX_DIR;
+  fossc_index *ix;
+  fossc_error err = {0};
+  int rc = fossc_index_open(dir, &ix, &err);
+  if (rc) {
+    fprintf(stderr, "fossc-index: %s\n", err.msg);
+    return 1;
+  }
+  if (stats) {
+    fossc_buf b = FOSSC_BUF_INIT;
+    fossc_index_stats_json(ix, &b);
+    printf("%.*s\n", (int)b.len, b.data ? b.data : "");
+    fossc_buf_free(&b);
+  } else {
+    printf("%s: ok, %u documents\n", fossc_index_path(ix),
+           fossc_index_doc_count(ix));
+  }
+  fossc_index_free(ix);
+  return 0;
+}
+
+int main(int argc, char **argv) {
+  if (argc < 2) {
+    usage(stderr);
+    return 2;
+  }
+  if (!strcmp(argv[1], "-h") || !strcmp(argv[1], "--help")) {
+    usage(stdout);
+    return 0;
+  }
+  if (!strcmp(argv[1], "--version")) {
+    printf("fossc-index %s\n", FOSSC_VERSION_STRING);
+    return 0;
+  }
+  if (!strcmp(argv[1], "build")) return cmd_build(argc - 2, argv + 2);
+  if (!strcmp(argv[1], "check")) return cmd_open(argc - 2, argv + 2, 0);
+  if (!strcmp(argv[1], "stats")) return cmd_open(argc - 2, argv + 2, 1);
+  fprintf(stderr, "fossc-index: unknown command '%s'\n", argv[1]);
+  usage(stderr);
+  return 2;
+}

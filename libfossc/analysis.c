@@ -1,0 +1,793 @@
+/*
+** The text-analysis pipeline (see analysis.h for the stages).
+**
+** Speed: documents are analysed once per indexing run and most of the cost
+** is per word, so the common cases take fast paths:
+**   - UTF-8 is decoded in place over the original bytes (no sanitised copy),
+**     which also keeps every offset relative to the original input;
+**   - words made of ASCII and Latin-1 letters (all of English and Spanish)
+**     are folded with a table; only other scripts go through utf8proc;
+**   - stems are cached per (language, surface), so Snowball runs once per
+**     distinct word while the cache holds it.
+** Once the token array, arena and cache are warm, analysis allocates nothing.
+**
+** A paragraph is tokenised into a reusable token array first (its language
+** must be known before the first stem), then stemmed and handed to the
+** callback in order.
+*/
+#include "analysis_int.h"
+
+#include <libstemmer.h>
+#include <string.h>
+#include <utf8proc.h>
+#include <xxhash.h>
+
+/* Stem cache slots (direct-mapped, a power of two). The words that make up
+** 95% of the tokens of a large corpus number in the low tens of thousands,
+** so 64k slots keep the hit rate high; each slot is 144 bytes, ~9 MB of
+** address space per analyzer, touched only as slots fill. A colliding word
+** overwrites the slot, so the cache never grows and never needs clearing. */
+#define FOSSC_STEM_CACHE_SLOTS (1u << 16)
+
+/* Raw bytes of a word kept for folding. Folding can shrink text (NFC
+** composes e + U+0301 into é), so four times the surface limit guarantees
+** the first FOSSC_MAX_WORD_BYTES of the surface are right. */
+#define FOSSC_RAW_WORD_BYTES (4 * FOSSC_MAX_WORD_BYTES)
+
+/* Code points of scratch space for utf8proc: the raw word decomposed and
+** case folded. Canonical decomposition plus folding expands one code point
+** into at most a few, and we retry on a shorter prefix if it ever does not
+** fit. */
+#define FOSSC_FOLD_SCRATCH_CPS (4 * FOSSC_RAW_WORD_BYTES)
+
+/* Words per analysis batch (about 32 bytes of memory each). Paragraphs are
+** tokenised into a batch before their language is decided; a text that fits
+** in one batch (nearly every document: 16k words is ~100 KB of prose) also
+** gets its whole-text language from the same pass. A longer paragraph (a
+** file without blank lines) is cut into batches, each with its own language
+** guess, so memory stays bounded. */
+#define FOSSC_MAX_BATCH_WORDS 16384
+
+/* Tokens hashed ahead of their stem-cache lookup (see emit_seg): enough to
+** cover a memory latency, small enough to stay in registers and L1. */
+#define STEM_PREFETCH 8
+
+#define SURFACE_OPTS (UTF8PROC_COMPOSE | UTF8PROC_CASEFOLD | UTF8PROC_STABLE)
+#define PLAIN_OPTS (UTF8PROC_COMPOSE | UTF8PROC_STRIPMARK | UTF8PROC_STABLE)
+
+typedef struct stem_slot {
+  uint64_t hash;
+  uint8_t lang; /* 0: empty (FOSSC_LANG_UNKNOWN is never cached) */
+  uint8_t klen, tlen;
+  char key[FOSSC_MAX_WORD_BYTES];
+  char term[FOSSC_MAX_WORD_BYTES + 1];
+} stem_slot;
+
+/* A token of the current batch; its texts live in the arena. */
+typedef struct pending_tok {
+  uint32_t start, end;
+  uint32_t off;    /* surface at arena+off, plain at arena+off+slen+1 */
+  uint8_t slen, plen;
+  uint8_t numeric;
+  uint8_t stop;    /* FOSSC_STOP_* bits */
+} pending_tok;
+
+/* A paragraph (or the part of one that fits in a batch). */
+typedef struct para_seg {
+  uint32_t first; /* index of its first token in the batch */
+  fossc_lang_score score;
+} para_seg;
+
+struct fossc_analyzer {
+  struct sb_stemmer *stemmer[FOSSC_LANG_COUNT]; /* [EN], [ES] */
+  stem_slot *cache;
+  pending_tok *toks;
+  size_t ntoks, cap_toks;
+  para_seg *segs;
+  size_t nsegs, cap_segs;
+  fossc_buf arena;
+  utf8proc_int32_t scratch[FOSSC_FOLD_SCRATCH_CPS + 1]; /* +1: reencode's NUL */
+  char term[FOSSC_MAX_WORD_BYTES + 1];
+};
+
+/* One word as found by next_word, before folding. */
+typedef struct raw_word {
+  uint32_t start, end; /* in the input */
+  uint32_t marks;      /* ¿ ¡ seen between the previous word and this one */
+  size_t len;          /* bytes in buf (capped at FOSSC_RAW_WORD_BYTES) */
+  int simple;          /* only ASCII and U+00C0..U+00FF: table fold */
+  int numeric;
+  char buf[FOSSC_RAW_WORD_BYTES];
+} raw_word;
+
+/* A folded word. */
+typedef struct folded_word {
+  char surface[FOSSC_MAX_WORD_BYTES + 1];
+  char plain[FOSSC_MAX_WORD_BYTES + 1];
+  size_t slen, plen;
+} folded_word;
+
+/* ---- character classes */
+
+enum { CH_SEP, CH_LETTER, CH_DIGIT, CH_MARK, CH_APOS };
+
+static int classify_slow(int32_t cp);
+
+static inline int classify(int32_t cp) {
+  if (cp < 0x80) {
+    if ((unsigned)((cp | 0x20) - 'a') < 26u) return CH_LETTER;
+    if ((unsigned)(cp - '0') < 10u) return CH_DIGIT;
+    return cp == '\'' ? CH_APOS : CH_SEP;
+  }
+  return classify_slow(cp);
+}
+
+static int classify_slow(int32_t cp) {
+  if (cp == 0x2019 || cp == 0x02BC) return CH_APOS; /* ’ and modifier ʼ */
+  switch (utf8proc_category(cp)) {
+    case UTF8PROC_CATEGORY_LU: case UTF8PROC_CATEGORY_LL:
+    case UTF8PROC_CATEGORY_LT: case UTF8PROC_CATEGORY_LM:
+    case UTF8PROC_CATEGORY_LO:
+      return CH_LETTER;
+    case UTF8PROC_CATEGORY_ND:
+      return CH_DIGIT;
+    case UTF8PROC_CATEGORY_MN: case UTF8PROC_CATEGORY_MC:
+    case UTF8PROC_CATEGORY_ME:
+      return CH_MARK;
+    default:
+      return CH_SEP;
+  }
+}
+
+static inline size_t decode(const uint8_t *s, size_t len, int32_t *cp) {
+  if (s[0] && s[0] < 0x80) {
+    *cp = s[0];
+    return 1;
+  }
+  return fossc_utf8_next(s, len, cp);
+}
+
+/* ---- Latin-1 fast path. Lower case and plain form of U+00C0..U+00FF,
+** matching what utf8proc gives for these (ß folds to "ss" so it takes the
+** slow path; æ ð ø þ have no decomposition and stay). 0 = not a letter. */
+static int32_t latin1_lower(int32_t cp) {
+  if (cp >= 0xC0 && cp <= 0xDE && cp != 0xD7) return cp + 0x20;
+  if (cp >= 0xDF && cp <= 0xFF && cp != 0xF7) return cp;
+  return 0;
+}
+
+static const char latin1_plain_tab[32] = {
+    /* à..ÿ (U+00E0..U+00FF) */
+    'a', 'a', 'a', 'a', 'a', 'a', 0, 'c', 'e', 'e', 'e', 'e', 'i', 'i', 'i', 'i',
+    0, 'n', 'o', 'o', 'o', 'o', 'o', 0, 0, 'u', 'u', 'u', 'u', 'y', 0, 'y'};
+
+/* Writes the plain form of folded text in[0..len) into out (room for len
+** bytes). Returns the length, or -1 if the text holds anything but ASCII
+** and lower-case Latin-1 letters. */
+static long plain_fast(const char *in, size_t len, char *out) {
+  size_t n = 0;
+  for (size_t i = 0; i < len; i++) {
+    unsigned char c = (unsigned char)in[i];
+    if (c < 0x80) {
+      out[n++] = (char)c;
+      continue;
+    }
+    if (c != 0xC3 || i + 1 >= len) return -1;
+    unsigned char d = (unsigned char)in[i + 1];
+    if (d < 0xA0 || d > 0xBF) return -1;
+    char p = latin1_plain_tab[d - 0xA0];
+    if (p) {
+      out[n++] = p;
+    } else {
+      out[n++] = (char)c;
+      out[n++] = (char)d;
+    }
+    i++;
+  }
+  return (long)n;
+}
+
+/* Cuts a UTF-8 string at a code point boundary no later than max bytes. */
+static size_t cut_utf8(const char *s, size_t len, size_t max) {
+  if (len <= max) return len;
+  size_t n = max;
+  while (n > 0 && ((unsigned char)s[n] & 0xC0) == 0x80) n--;
+  return n;
+}
+
+/* Normalises s[0..len) (valid UTF-8) with utf8proc `opts` into out (room
+** for max+1 bytes), cut to at most max bytes. Returns the length, or -1 if
+** utf8proc refused the input. */
+static long fold_slow(fossc_analyzer *a, const char *s, size_t len,
+                      utf8proc_option_t opts, char *out, size_t max) {
+  for (;;) {
+    utf8proc_ssize_t n = utf8proc_decompose((const utf8proc_uint8_t *)s,
+                                            (utf8proc_ssize_t)len, a->scratch,
+                                            FOSSC_FOLD_SCRATCH_CPS, opts);
+    if (n < 0) return -1;
+    if (n > FOSSC_FOLD_SCRATCH_CPS) { /* retry on the first half */
+      len = cut_utf8(s, len, len / 2);
+      if (len == 0) return -1;
+      continue;
+    }
+    n = utf8proc_reencode(a->scratch, n, opts);
+    if (n < 0) return -1;
+    size_t m = cut_utf8((const char *)a->scratch, (size_t)n, max);
+    memcpy(out, a->scratch, m);
+    out[m] = '\0';
+    return (long)m;
+  }
+}
+
+/* Folds a raw word into surface and plain forms. Returns 0, or -1 when
+** nothing is left of it (the caller drops the word). */
+static int fold_word(fossc_analyzer *a, const raw_word *w, folded_word *f) {
+  if (w->simple) {
+    /* ASCII and Latin-1 letters: case folding is a table lookup and the
+    ** text is already NFC (no combining marks on this path). */
+    size_t n = 0;
+    for (size_t i = 0; i < w->len && n < FOSSC_MAX_WORD_BYTES; i++) {
+      unsigned char c = (unsigned char)w->buf[i];
+      if (c < 0x80) {
+        f->surface[n++] = (char)((c >= 'A' && c <= 'Z') ? c + 0x20 : c);
+      } else {
+        if (n + 2 > FOSSC_MAX_WORD_BYTES) break;
+        int32_t cp = ((c & 0x1F) << 6) | ((unsigned char)w->buf[i + 1] & 0x3F);
+        cp = latin1_lower(cp);
+        f->surface[n++] = (char)(0xC0 | (cp >> 6));
+        f->surface[n++] = (char)(0x80 | (cp & 0x3F));
+        i++;
+      }
+    }
+    f->surface[n] = '\0';
+    f->slen = n;
+    long p = plain_fast(f->surface, n, f->plain);
+    f->plen = (size_t)p; /* cannot fail: the surface is ASCII + Latin-1 */
+    f->plain[f->plen] = '\0';
+  } else {
+    long n = fold_slow(a, w->buf, w->len, SURFACE_OPTS, f->surface,
+                       FOSSC_MAX_WORD_BYTES);
+    if (n <= 0) return -1;
+    f->slen = (size_t)n;
+    long p = plain_fast(f->surface, f->slen, f->plain);
+    if (p < 0)
+      p = fold_slow(a, f->surface, f->slen, PLAIN_OPTS, f->plain,
+                    FOSSC_MAX_WORD_BYTES);
+    if (p <= 0) { /* only marks or ignorables: keep the surface */
+      memcpy(f->plain, f->surface, f->slen + 1);
+      p = (long)f->slen;
+    }
+    f->plen = (size_t)p;
+  }
+  return f->slen ? 0 : -1;
+}
+
+/* Finds the next word in s[*pos..end) and advances *pos past it. Returns 1
+** with *w filled, or 0 when there is none. */
+static int next_word(const uint8_t *s, size_t end, size_t *pos, raw_word *w) {
+  size_t i = *pos;
+  int32_t cp = 0;
+  int cls = CH_SEP;
+  w->marks = 0;
+  while (i < end) { /* skip to the first letter or digit */
+    size_t n = decode(s + i, end - i, &cp);
+    cls = classify(cp);
+    if (cls == CH_LETTER || cls == CH_DIGIT) break;
+    if (cp == 0xBF || cp == 0xA1) w->marks++; /* ¿ ¡ */
+    i += n;
+  }
+  if (i >= end) {
+    *pos = end;
+    return 0;
+  }
+  w->start = (uint32_t)i;
+  w->len = 0;
+  w->simple = 1;
+  w->numeric = 1;
+  int prev = CH_SEP;
+  int full = 0; /* the word is cut: the rest of its run is skipped */
+  int ascii = 1;
+  while (i < end) {
+    uint8_t c = s[i];
+    if (c < 0x80 && c != '\'') { /* fast path: ASCII letters and digits */
+      if ((unsigned)((c | 0x20) - 'a') < 26u) {
+        w->numeric = 0;
+        prev = CH_LETTER;
+      } else if ((unsigned)(c - '0') < 10u) {
+        prev = CH_DIGIT;
+      } else {
+        break;
+      }
+      if (!full && w->len < FOSSC_RAW_WORD_BYTES)
+        w->buf[w->len++] = (char)c;
+      else
+        full = 1;
+      i++;
+      continue;
+    }
+    ascii = 0;
+    size_t n = decode(s + i, end - i, &cp);
+    cls = classify(cp);
+    if (cls == CH_APOS) {
+      /* Kept only between two letters ("China’s", "don't"). */
+      int32_t next_cp;
+      if (prev != CH_LETTER && prev != CH_MARK) break;
+      if (i + n >= end) break;
+      decode(s + i + n, end - i - n, &next_cp);
+      if (classify(next_cp) != CH_LETTER) break;
+      if (!full && w->len < FOSSC_RAW_WORD_BYTES)
+        w->buf[w->len++] = '\'';
+      else
+        full = 1;
+      w->numeric = 0;
+      prev = CH_APOS;
+      i += n;
+      continue;
+    }
+    if (cls == CH_SEP) break;
+    if (cls != CH_DIGIT) w->numeric = 0;
+    if (!full && w->len + n <= FOSSC_RAW_WORD_BYTES) {
+      if (cp >= 0x80 && !latin1_lower(cp)) w->simple = 0;
+      memcpy(w->buf + w->len, s + i, n);
+      w->len += n;
+    } else {
+      full = 1;
+    }
+    prev = cls;
+    i += n;
+  }
+  if (w->simple && !ascii) {
+    /* ß folds to "ss": let utf8proc do it. */
+    for (size_t k = 0; k + 1 < w->len; k++)
+      if ((unsigned char)w->buf[k] == 0xC3 && (unsigned char)w->buf[k + 1] == 0x9F)
+        w->simple = 0;
+  }
+  w->end = (uint32_t)i;
+  *pos = i;
+  return 1;
+}
+
+/* Returns 1 when the line p[0..n) holds only white space (ASCII blanks and
+** Unicode space separators such as U+00A0). */
+static int line_blank(const uint8_t *p, size_t n) {
+  size_t i = 0;
+  while (i < n) {
+    uint8_t c = p[i];
+    if (c == ' ' || c == '\t' || c == '\r' || c == '\f' || c == '\v') {
+      i++;
+      continue;
+    }
+    if (c < 0x80) return 0;
+    int32_t cp;
+    i += fossc_utf8_next(p + i, n - i, &cp);
+    if (utf8proc_category(cp) != UTF8PROC_CATEGORY_ZS) return 0;
+  }
+  return 1;
+}
+
+/* Finds the next paragraph at or after *pos: a run of non-blank lines.
+** Returns 1 with [*ps, *pe) set and *pos = *pe, or 0 at the end. */
+static int next_paragraph(const uint8_t *s, size_t len, size_t *pos,
+                          size_t *ps, size_t *pe) {
+  size_t i = *pos;
+  for (;;) { /* skip blank lines */
+    if (i >= len) {
+      *pos = len;
+      return 0;
+    }
+    const uint8_t *nl = memchr(s + i, '\n', len - i);
+    size_t le = nl ? (size_t)(nl - s) : len;
+    if (!line_blank(s + i, le - i)) break;
+    i = nl ? le + 1 : len;
+  }
+  *ps = i;
+  for (;;) { /* extend over non-blank lines */
+    const uint8_t *nl = memchr(s + i, '\n', len - i);
+    if (!nl) {
+      i = len;
+      break;
+    }
+    i = (size_t)(nl - s) + 1;
+    if (i >= len) break;
+    const uint8_t *nl2 = memchr(s + i, '\n', len - i);
+    size_t le = nl2 ? (size_t)(nl2 - s) : len;
+    if (line_blank(s + i, le - i)) break;
+  }
+  *pe = i;
+  *pos = i;
+  return 1;
+}
+
+/* ---- analyzer */
+
+int fossc_analyzer_create(fossc_analyzer **out, fossc_error *err) {
+  fossc_analyzer *a = fossc_calloc(1, sizeof *a);
+  if (!a) return fossc_error_set(err, FOSSC_ERR_NOMEM, "analyzer: out of memory");
+  a->cache = fossc_calloc(FOSSC_STEM_CACHE_SLOTS, sizeof *a->cache);
+  if (!a->cache) {
+    fossc_analyzer_free(a);
+    return fossc_error_set(err, FOSSC_ERR_NOMEM, "analyzer: out of memory for stem cache");
+  }
+  a->stemmer[FOSSC_LANG_EN] = sb_stemmer_new("english", "UTF_8");
+  a->stemmer[FOSSC_LANG_ES] = sb_stemmer_new("spanish", "UTF_8");
+  if (!a->stemmer[FOSSC_LANG_EN] || !a->stemmer[FOSSC_LANG_ES]) {
+    fossc_analyzer_free(a);
+    /* libstemmer returns NULL both for OOM and for a missing algorithm. */
+    return fossc_error_set(err, FOSSC_ERR_NOMEM,
+                           "analyzer: cannot create Snowball stemmers "
+                           "(english, spanish; UTF_8)");
+  }
+  *out = a;
+  return FOSSC_OK;
+}
+
+void fossc_analyzer_free(fossc_analyzer *a) {
+  if (!a) return;
+  for (int i = 0; i < FOSSC_LANG_COUNT; i++)
+    if (a->stemmer[i]) sb_stemmer_delete(a->stemmer[i]);
+  fossc_free(a->cache);
+  fossc_free(a->toks);
+  fossc_free(a->segs);
+  fossc_buf_free(&a->arena);
+  fossc_free(a);
+}
+
+/* Plain form of folded UTF-8 (fast table, else utf8proc), cut to
+** FOSSC_MAX_WORD_BYTES. Returns the length (0 if nothing is left). */
+static size_t strip_word(fossc_analyzer *a, const char *s, size_t len,
+                         char *out) {
+  char tmp[FOSSC_RAW_WORD_BYTES];
+  len = cut_utf8(s, len, FOSSC_RAW_WORD_BYTES);
+  long n = plain_fast(s, len, tmp);
+  if (n >= 0) {
+    size_t m = cut_utf8(tmp, (size_t)n, FOSSC_MAX_WORD_BYTES);
+    memcpy(out, tmp, m);
+    out[m] = '\0';
+    return m;
+  }
+  n = fold_slow(a, s, len, PLAIN_OPTS, out, FOSSC_MAX_WORD_BYTES);
+  return n > 0 ? (size_t)n : 0;
+}
+
+/* Computes the term of a folded word (valid UTF-8, at most
+** FOSSC_MAX_WORD_BYTES) into a->term. Returns its length (> 0 when slen > 0),
+** or -1 when Snowball runs out of memory. */
+static inline uint64_t slot_hash(const char *surface, size_t slen,
+                                 fossc_lang lang) {
+  return XXH3_64bits_withSeed(surface, slen, (uint64_t)lang);
+}
+
+static long term_of(fossc_analyzer *a, fossc_lang lang, const char *surface,
+                    size_t slen, int numeric, uint64_t h) {
+  if (numeric || (lang != FOSSC_LANG_EN && lang != FOSSC_LANG_ES)) {
+    size_t n = numeric ? 0 : strip_word(a, surface, slen, a->term);
+    if (n == 0) {
+      n = slen;
+      memcpy(a->term, surface, n);
+      a->term[n] = '\0';
+    }
+    return (long)n;
+  }
+  stem_slot *slot = &a->cache[h & (FOSSC_STEM_CACHE_SLOTS - 1)];
+  if (slot->hash == h && slot->lang == lang && slot->klen == slen &&
+      memcmp(slot->key, surface, slen) == 0) {
+    memcpy(a->term, slot->term, (size_t)slot->tlen + 1);
+    return slot->tlen;
+  }
+  const sb_symbol *st = sb_stemmer_stem(a->stemmer[lang],
+                                        (const sb_symbol *)surface, (int)slen);
+  if (!st) return -1;
+  int stlen = sb_stemmer_length(a->stemmer[lang]);
+  size_t n = stlen > 0 ? strip_word(a, (const char *)st, (size_t)stlen, a->term) : 0;
+  if (n == 0) n = strip_word(a, surface, slen, a->term);
+  if (n == 0) {
+    n = slen;
+    memcpy(a->term, surface, n);
+    a->term[n] = '\0';
+  }
+  slot->hash = h;
+  slot->lang = (uint8_t)lang;
+  slot->klen = (uint8_t)slen;
+  slot->tlen = (uint8_t)n;
+  memcpy(slot->key, surface, slen);
+  memcpy(slot->term, a->term, n + 1);
+  return (long)n;
+}
+
+/* Stop bits of a folded word: English on the surface, Spanish on the
+** plain form. */
+static unsigned stop_bits(const folded_word *f) {
+  unsigned b = fossc_stop_flags(f->surface, f->slen);
+  if (f->plen == f->slen && memcmp(f->plain, f->surface, f->slen) == 0)
+    return b;
+  return (b & FOSSC_STOP_EN) | (fossc_stop_flags(f->plain, f->plen) & FOSSC_STOP_ES);
+}
+
+static fossc_lang_score score_text(fossc_analyzer *a, const uint8_t *s,
+                                   size_t len) {
+  fossc_lang_score sc = {0, 0, 0};
+  size_t i = 0;
+  raw_word w;
+  folded_word f;
+  while (next_word(s, len, &i, &w)) {
+    fossc_lang_score_marks(&sc, w.marks);
+    if (w.numeric || fold_word(a, &w, &f)) continue;
+    fossc_lang_score_word(&sc, f.surface, f.slen, stop_bits(&f));
+  }
+  fossc_lang_score_marks(&sc, w.marks);
+  return sc;
+}
+
+fossc_lang fossc_detect_lang(fossc_analyzer *a, const char *text, size_t len) {
+  if (!a || !text || !len) return FOSSC_LANG_UNKNOWN;
+  if (len > UINT32_MAX) len = UINT32_MAX; /* offsets are 32-bit; plenty */
+  fossc_lang_score sc = score_text(a, (const uint8_t *)text, len);
+  return fossc_lang_decide(&sc);
+}
+
+/* Appends a folded word to the current batch. Returns 0 or -1 on OOM. */
+static int push_tok(fossc_analyzer *a, const raw_word *w,
+                    const folded_word *f, unsigned stop) {
+  if (a->ntoks == a->cap_toks) {
+    size_t cap = a->cap_toks ? a->cap_toks * 2 : 256;
+    if (cap > FOSSC_MAX_BATCH_WORDS) cap = FOSSC_MAX_BATCH_WORDS;
+    pending_tok *t = fossc_realloc(a->toks, cap * sizeof *t);
+    if (!t) return -1;
+    a->toks = t;
+    a->cap_toks = cap;
+  }
+  pending_tok *t = &a->toks[a->ntoks];
+  t->start = w->start;
+  t->end = w->end;
+  t->off = (uint32_t)a->arena.len;
+  t->slen = (uint8_t)f->slen;
+  t->plen = (uint8_t)f->plen;
+  t->numeric = (uint8_t)w->numeric;
+  t->stop = (uint8_t)stop;
+  fossc_buf_append(&a->arena, f->surface, f->slen + 1);
+  fossc_buf_append(&a->arena, f->plain, f->plen + 1);
+  if (a->arena.oom) return -1;
+  a->ntoks++;
+  return 0;
+}
+
+/* Appends an empty segment starting at the current token. Returns 0 or -1
+** on OOM. */
+static int push_seg(fossc_analyzer *a) {
+  if (a->nsegs == a->cap_segs) {
+    size_t cap = a->cap_segs ? a->cap_segs * 2 : 64;
+    para_seg *g = fossc_realloc(a->segs, cap * sizeof *g);
+    if (!g) return -1;
+    a->segs = g;
+    a->cap_segs = cap;
+  }
+  para_seg *g = &a->segs[a->nsegs++];
+  g->first = (uint32_t)a->ntoks;
+  memset(&g->score, 0, sizeof g->score);
+  return 0;
+}
+
+/* Hands the tokens of one segment to the callback, stemmed in `lang`. */
+static int emit_seg(fossc_analyzer *a, const para_seg *g, size_t end,
+                    fossc_lang lang, uint64_t *next_pos, fossc_token_cb cb,
+                    void *ctx) {
+  unsigned stop_mask = lang == FOSSC_LANG_EN ? FOSSC_STOP_EN : FOSSC_STOP_ES;
+  fossc_token tok;
+  /* The cache is larger than the CPU caches: hash a few tokens ahead and
+  ** prefetch their slots, so the lookups rarely wait on memory. */
+  uint64_t ring[STEM_PREFETCH];
+  for (size_t k = g->first; k < end && k < g->first + STEM_PREFETCH; k++) {
+    const pending_tok *t = &a->toks[k];
+    ring[k % STEM_PREFETCH] = slot_hash(a->arena.data + t->off, t->slen, lang);
+    __builtin_prefetch(&a->cache[ring[k % STEM_PREFETCH] & (FOSSC_STEM_CACHE_SLOTS - 1)]);
+  }
+  for (size_t k = g->first; k < end; k++) {
+    const pending_tok *t = &a->toks[k];
+    const char *surface = a->arena.data + t->off;
+    uint64_t h = ring[k % STEM_PREFETCH];
+    if (k + STEM_PREFETCH < end) {
+      const pending_tok *u = &a->toks[k + STEM_PREFETCH];
+      uint64_t hu = slot_hash(a->arena.data + u->off, u->slen, lang);
+      ring[k % STEM_PREFETCH] = hu;
+      __builtin_prefetch(&a->cache[hu & (FOSSC_STEM_CACHE_SLOTS - 1)]);
+    }
+    long tl = term_of(a, lang, surface, t->slen, t->numeric, h);
+    if (tl < 0) return FOSSC_ERR_NOMEM;
+    if (*next_pos > UINT32_MAX) return FOSSC_ERR_LIMIT;
+    tok.surface = surface;
+    tok.plain = surface + t->slen + 1;
+    tok.term = a->term;
+    tok.surface_len = t->slen;
+    tok.plain_len = t->plen;
+    tok.term_len = (uint32_t)tl;
+    tok.start = t->start;
+    tok.end = t->end;
+    tok.pos = (uint32_t)(*next_pos)++;
+    tok.lang = (uint8_t)lang;
+    tok.stop = (t->stop & stop_mask) != 0;
+    tok.numeric = t->numeric;
+    int rc = cb(ctx, &tok);
+    if (rc) return rc;
+  }
+  return FOSSC_OK;
+}
+
+int fossc_analyze(fossc_analyzer *a, const char *text, size_t len,
+                  fossc_lang fallback, uint32_t first_pos, fossc_token_cb cb,
+                  void *ctx) {
+  if (!a || !cb || (!text && len)) return FOSSC_ERR_ARG;
+  if (len > UINT32_MAX) return FOSSC_ERR_LIMIT;
+  const uint8_t *s = (const uint8_t *)text;
+  int doc_lang = -1; /* whole-text guess, computed only when needed */
+  uint64_t next_pos = first_pos;
+  size_t pos = 0, ps = 0, pe = 0, i = 0;
+  int in_para = 0, eof = 0, first_batch = 1;
+  raw_word w;
+  folded_word f;
+  while (!eof) {
+    /* Fill a batch with whole paragraphs (cutting the last one if the
+    ** batch is full), each paragraph a segment with its own score. */
+    a->ntoks = 0;
+    a->nsegs = 0;
+    fossc_buf_reset(&a->arena);
+    while (a->ntoks < FOSSC_MAX_BATCH_WORDS) {
+      if (!in_para) {
+        if (!next_paragraph(s, len, &pos, &ps, &pe)) {
+          eof = 1;
+          break;
+        }
+        i = ps;
+        in_para = 1;
+      }
+      if (push_seg(a)) return FOSSC_ERR_NOMEM;
+      para_seg *g = &a->segs[a->nsegs - 1];
+      while (a->ntoks < FOSSC_MAX_BATCH_WORDS && next_word(s, pe, &i, &w)) {
+        fossc_lang_score_marks(&g->score, w.marks);
+        if (fold_word(a, &w, &f)) continue;
+        unsigned stop = w.numeric ? 0 : stop_bits(&f);
+        if (!w.numeric) fossc_lang_score_word(&g->score, f.surface, f.slen, stop);
+        if (push_tok(a, &w, &f, stop)) return FOSSC_ERR_NOMEM;
+      }
+      if (a->ntoks < FOSSC_MAX_BATCH_WORDS) {
+        fossc_lang_score_marks(&g->score, w.marks);
+        in_para = 0;
+      }
+      if (g->first == a->ntoks) a->nsegs--; /* no words: drop it */
+    }
+    for (size_t k = 0; k < a->nsegs; k++) {
+      const para_seg *g = &a->segs[k];
+      size_t end = k + 1 < a->nsegs ? a->segs[k + 1].first : a->ntoks;
+      fossc_lang lang = fossc_lang_decide(&g->score);
+      if (lang == FOSSC_LANG_UNKNOWN) lang = fallback;
+      if (lang != FOSSC_LANG_EN && lang != FOSSC_LANG_ES) {
+        if (doc_lang < 0) {
+          fossc_lang_score all = {0, 0, 0};
+          if (first_batch && eof) { /* the batch is the whole text */
+            for (size_t j = 0; j < a->nsegs; j++) {
+              all.en += a->segs[j].score.en;
+              all.es += a->segs[j].score.es;
+              all.evidence += a->segs[j].score.evidence;
+            }
+          } else {
+            all = score_text(a, s, len);
+          }
+          doc_lang = (int)fossc_lang_decide(&all);
+          if (doc_lang == FOSSC_LANG_UNKNOWN) doc_lang = FOSSC_LANG_EN;
+        }
+        lang = (fossc_lang)doc_lang;
+      }
+      int rc = emit_seg(a, g, end, lang, &next_pos, cb, ctx);
+      if (rc) return rc;
+    }
+    first_batch = 0;
+  }
+  return FOSSC_OK;
+}
+
+/* Copies in[0..len) into out (room for FOSSC_MAX_WORD_BYTES + 1) as valid
+** UTF-8 without NULs, cut to FOSSC_MAX_WORD_BYTES. Sets *numeric when every
+** code point is a decimal digit. Returns the length. */
+static size_t clean_word(const char *in, size_t len, char *out, int *numeric) {
+  const uint8_t *s = (const uint8_t *)in;
+  size_t i = 0, n = 0;
+  *numeric = len > 0;
+  while (i < len) {
+    int32_t cp;
+    size_t k = fossc_utf8_next(s + i, len - i, &cp);
+    uint8_t enc[4];
+    utf8proc_ssize_t m = utf8proc_encode_char(cp, enc);
+    if (n + (size_t)m > FOSSC_MAX_WORD_BYTES) break;
+    memcpy(out + n, enc, (size_t)m);
+    n += (size_t)m;
+    if (classify(cp) != CH_DIGIT) *numeric = 0;
+    i += k;
+  }
+  out[n] = '\0';
+  if (n == 0) *numeric = 0;
+  return n;
+}
+
+int fossc_analyzer_term(fossc_analyzer *a, fossc_lang lang, const char *word,
+                        size_t len, fossc_buf *out) {
+  fossc_buf_reset(out);
+  if (!a || (!word && len)) return FOSSC_ERR_ARG;
+  char w[FOSSC_MAX_WORD_BYTES + 1];
+  int numeric;
+  size_t n = clean_word(word, len, w, &numeric);
+  if (n == 0) return FOSSC_OK; /* an empty word has an empty term */
+  long tl = term_of(a, lang, w, n, numeric, slot_hash(w, n, lang));
+  if (tl < 0) return FOSSC_ERR_NOMEM;
+  fossc_buf_append(out, a->term, (size_t)tl);
+  if (!fossc_buf_cstr(out)) return FOSSC_ERR_NOMEM;
+  return FOSSC_OK;
+}
+
+long fossc_utf8_sanitize(const char *in, size_t len, fossc_buf *out) {
+  fossc_buf_reset(out);
+  if (!in && len) return -1;
+  const uint8_t *s = (const uint8_t *)in;
+  long bad = 0;
+  size_t i = 0;
+  if (fossc_buf_reserve(out, len)) return -1;
+  while (i < len) {
+    size_t run = i; /* copy runs of valid ASCII in one go */
+    while (run < len && s[run] && s[run] < 0x80) run++;
+    if (run > i) {
+      fossc_buf_append(out, s + i, run - i);
+      i = run;
+      continue;
+    }
+    int32_t cp;
+    size_t k = fossc_utf8_next(s + i, len - i, &cp);
+    if (cp == FOSSC_REPLACEMENT_CHAR &&
+        !(k == 3 && memcmp(s + i, "\xEF\xBF\xBD", 3) == 0)) {
+      fossc_buf_append(out, "\xEF\xBF\xBD", 3);
+      bad++;
+    } else {
+      fossc_buf_append(out, s + i, k);
+    }
+    i += k;
+  }
+  if (!fossc_buf_cstr(out)) return -1;
+  return bad;
+}
+
+int fossc_fold_plain(const char *in, size_t len, fossc_buf *out) {
+  fossc_buf_reset(out);
+  if (!in && len) return FOSSC_ERR_ARG;
+  size_t i = 0;
+  while (i < len && in[i] && (unsigned char)in[i] < 0x80) i++;
+  if (i == len) { /* ASCII: lower-casing is the whole job */
+    if (fossc_buf_reserve(out, len)) return FOSSC_ERR_NOMEM;
+    for (i = 0; i < len; i++) {
+      char c = in[i];
+      out->data[i] = (c >= 'A' && c <= 'Z') ? (char)(c + 0x20) : c;
+    }
+    out->len = len;
+    return fossc_buf_cstr(out) ? FOSSC_OK : FOSSC_ERR_NOMEM;
+  }
+  fossc_buf clean = FOSSC_BUF_INIT;
+  if (fossc_utf8_sanitize(in, len, &clean) < 0) {
+    fossc_buf_free(&clean);
+    return FOSSC_ERR_NOMEM;
+  }
+  const utf8proc_option_t opts = SURFACE_OPTS | UTF8PROC_STRIPMARK;
+  const utf8proc_uint8_t *u = (const utf8proc_uint8_t *)clean.data;
+  utf8proc_ssize_t n = utf8proc_decompose(u, (utf8proc_ssize_t)clean.len, NULL, 0, opts);
+  int rc = FOSSC_OK;
+  utf8proc_int32_t *buf = NULL;
+  if (n < 0) {
+    rc = n == UTF8PROC_ERROR_NOMEM ? FOSSC_ERR_NOMEM : FOSSC_ERR_INPUT;
+  } else if (!(buf = fossc_malloc(((size_t)n + 1) * sizeof *buf))) {
+    rc = FOSSC_ERR_NOMEM;
+  } else {
+    n = utf8proc_decompose(u, (utf8proc_ssize_t)clean.len, buf, n, opts);
+    if (n >= 0) n = utf8proc_reencode(buf, n, opts);
+    if (n < 0) rc = FOSSC_ERR_INPUT;
+    else fossc_buf_append(out, buf, (size_t)n);
+    if (rc == FOSSC_OK && !fossc_buf_cstr(out)) rc = FOSSC_ERR_NOMEM;
+  }
+  fossc_free(buf);
+  fossc_buf_free(&clean);
+  return rc;
+}

@@ -1,0 +1,86 @@
+/*
+** Text analysis: the one pipeline used for documents and for queries.
+**
+**   bytes -> UTF-8 validation (invalid sequences become U+FFFD, never a crash)
+**         -> paragraphs (split at blank lines) -> language per paragraph
+**         -> words (Unicode letters/digits/marks; ’ and ' inside a word are one
+**            apostrophe; hyphens, dashes, no-break spaces split words)
+**         -> NFC + case folding ("surface" form)
+**         -> accent stripping ("plain" form)
+**         -> Snowball stem of the surface form in the paragraph's language,
+**            then accent-stripped ("term": what the index stores).
+**
+** Why accents are stripped after stemming: Snowball's Spanish stemmer needs the
+** accents (energía -> energ, but energia -> energi). Index terms are the
+** stripped stems; a query word w is looked up through its plain form only
+** (fossc_analyzer_concept), so "energia" and "energía" always expand to the
+** same terms. The index keeps a fold map plain -> terms that the corpus's
+** accented words produced, which is how "energia" reaches "energ".
+*/
+#ifndef FOSSC_ANALYSIS_H
+#define FOSSC_ANALYSIS_H
+
+#include "common.h"
+
+/* Longest word kept, in bytes of its surface form. Longer runs (base64,
+** hashes, garbage) are cut here: no real word in either language is longer,
+** and the term dictionary stores lengths in a byte. */
+#define FOSSC_MAX_WORD_BYTES 64
+
+typedef struct fossc_analyzer fossc_analyzer;
+
+/* Creates an analyzer (owns one Snowball stemmer per language and a stem
+** cache). Not thread-safe: use one per thread. *out is owned by the caller,
+** release with fossc_analyzer_free. */
+int fossc_analyzer_create(fossc_analyzer **out, fossc_error *err);
+void fossc_analyzer_free(fossc_analyzer *a);
+
+typedef struct fossc_token {
+  const char *surface; /* folded form, NUL-terminated; valid during callback */
+  const char *plain;   /* surface without accents, NUL-terminated */
+  const char *term;    /* index term (stem, accent-stripped), NUL-terminated */
+  uint32_t surface_len, plain_len, term_len;
+  uint32_t start, end; /* byte offsets of the word in the analysed input */
+  uint32_t pos;        /* word position, counted from 0 within the call */
+  uint8_t lang;        /* fossc_lang of the paragraph used for stemming */
+  uint8_t stop;        /* stop word in the paragraph's language */
+  uint8_t numeric;     /* all digits */
+} fossc_token;
+
+/* Called for each token; a non-zero return stops analysis and is returned. */
+typedef int (*fossc_token_cb)(void *ctx, const fossc_token *tok);
+
+/* Analyses text[0..len) (need not be valid UTF-8 nor NUL-terminated).
+** `fallback` is the language used for paragraphs whose language cannot be
+** told (FOSSC_LANG_UNKNOWN: decide from the whole text, English if even that
+** is undecided). Positions start at `first_pos`. Returns FOSSC_OK, the
+** callback's non-zero value, or FOSSC_ERR_NOMEM. */
+int fossc_analyze(fossc_analyzer *a, const char *text, size_t len,
+                  fossc_lang fallback, uint32_t first_pos, fossc_token_cb cb,
+                  void *ctx);
+
+/* Guesses the language of text[0..len): FOSSC_LANG_EN, FOSSC_LANG_ES, or
+** FOSSC_LANG_UNKNOWN when there is too little evidence. */
+fossc_lang fossc_detect_lang(fossc_analyzer *a, const char *text, size_t len);
+
+/* Writes into *out (reset first) the index term of one word, already folded
+** (a token's `surface` or `plain`), stemmed in `lang`, then accent-stripped.
+** Returns FOSSC_OK or FOSSC_ERR_NOMEM. */
+int fossc_analyzer_term(fossc_analyzer *a, fossc_lang lang, const char *word,
+                        size_t len, fossc_buf *out);
+
+/* Returns 1 when the folded word is a stop word of `lang`
+** (FOSSC_LANG_UNKNOWN: of either language). */
+int fossc_is_stopword(fossc_lang lang, const char *word, size_t len);
+
+/* Writes into *out (reset first) a valid UTF-8 copy of in[0..len): invalid
+** sequences and NUL bytes become U+FFFD. Returns the number of replacements,
+** or -1 on allocation failure. */
+long fossc_utf8_sanitize(const char *in, size_t len, fossc_buf *out);
+
+/* Writes into *out (reset first) NFC + case folded + accent-stripped text
+** (the "plain" form) of a valid UTF-8 string. Returns FOSSC_OK or
+** FOSSC_ERR_NOMEM. */
+int fossc_fold_plain(const char *in, size_t len, fossc_buf *out);
+
+#endif

@@ -1,0 +1,134 @@
+/*
+** fossc -- common definitions shared by every module of libfossc and by the
+** three programs: status codes, the error record, the allocation wrapper,
+** the growable byte buffer and small varint helpers.
+**
+** Conventions (see docs/architecture.md):
+**   - every fallible function returns an int status (FOSSC_OK on success) and
+**     fills an optional `fossc_error *err` with a message naming the file,
+**     offset or line that caused it;
+**   - `out` parameters are written only on success;
+**   - each _free() accepts NULL.
+*/
+#ifndef FOSSC_COMMON_H
+#define FOSSC_COMMON_H
+
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#define FOSSC_VERSION_STRING "0.1.0"
+
+/* Status codes: one table, names and messages in common.c. */
+#define FOSSC_STATUS_LIST(X)                                              \
+  X(FOSSC_OK, "ok")                                                       \
+  X(FOSSC_ERR_NOMEM, "out of memory")                                     \
+  X(FOSSC_ERR_IO, "input/output error")                                   \
+  X(FOSSC_ERR_CORRUPT, "index is corrupt")                                \
+  X(FOSSC_ERR_VERSION, "unsupported index format version")                \
+  X(FOSSC_ERR_ARG, "invalid argument")                                    \
+  X(FOSSC_ERR_QUERY, "invalid query")                                     \
+  X(FOSSC_ERR_NOTFOUND, "not found")                                      \
+  X(FOSSC_ERR_LIMIT, "limit exceeded")                                    \
+  X(FOSSC_ERR_PROTOCOL, "protocol error")                                 \
+  X(FOSSC_ERR_INPUT, "malformed input")                                   \
+  X(FOSSC_ERR_INTERNAL, "internal error")
+
+enum {
+#define FOSSC_X_ENUM(name, msg) name,
+  FOSSC_STATUS_LIST(FOSSC_X_ENUM)
+#undef FOSSC_X_ENUM
+  FOSSC_STATUS_COUNT
+};
+
+/* Returns a static English message for a status code; never NULL. */
+const char *fossc_strerror(int status);
+/* Returns the symbolic name ("FOSSC_ERR_IO") of a status code; never NULL. */
+const char *fossc_errname(int status);
+
+/* Room for a message that names a path, a section and an offset. */
+#define FOSSC_ERRMSG_MAX 512
+
+typedef struct fossc_error {
+  int code;                    /* FOSSC_OK when no error was recorded */
+  char msg[FOSSC_ERRMSG_MAX];  /* NUL-terminated, human readable */
+} fossc_error;
+
+/* Records code and a printf-style message in *err (err may be NULL).
+** Returns code, so callers can write `return fossc_error_set(err, ...)`. */
+int fossc_error_set(fossc_error *err, int code, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+/* Clears *err (err may be NULL). */
+void fossc_error_clear(fossc_error *err);
+
+/* ---- allocation: every allocation in libfossc goes through these, so tests
+** can inject failures (fossc_alloc_fail_after). */
+void *fossc_malloc(size_t n);
+void *fossc_calloc(size_t count, size_t size);
+void *fossc_realloc(void *p, size_t n);
+void fossc_free(void *p);
+/* Returns a fossc_malloc'd copy of s[0..n) with a NUL appended; NULL on OOM. */
+char *fossc_strndup(const char *s, size_t n);
+/* Test hook: after `n` more successful allocations, every allocation fails.
+** n < 0 disables injection (the default). Not thread-safe; tests only. */
+void fossc_alloc_fail_after(long n);
+
+/* ---- growable byte buffer. Sticky failure: after an allocation failure
+** `oom` is set and further appends do nothing, so a sequence of appends is
+** checked once at the end (the FTS5 "rc" pattern). */
+typedef struct fossc_buf {
+  char *data; /* owned; NUL-terminated when len > 0 is not guaranteed */
+  size_t len;
+  size_t cap;
+  int oom;
+} fossc_buf;
+
+#define FOSSC_BUF_INIT {NULL, 0, 0, 0}
+void fossc_buf_free(fossc_buf *b); /* frees data, resets to empty */
+void fossc_buf_reset(fossc_buf *b); /* len = 0, keeps memory, clears oom */
+/* Returns 0, or -1 (and sets oom) when `extra` more bytes cannot fit. */
+int fossc_buf_reserve(fossc_buf *b, size_t extra);
+void fossc_buf_append(fossc_buf *b, const void *p, size_t n);
+void fossc_buf_putc(fossc_buf *b, char c);
+void fossc_buf_puts(fossc_buf *b, const char *s);
+void fossc_buf_printf(fossc_buf *b, const char *fmt, ...)
+    __attribute__((format(printf, 2, 3)));
+/* Ensures data[len] == '\0' (not counted in len); returns data or NULL on OOM. */
+char *fossc_buf_cstr(fossc_buf *b);
+/* Unsigned LEB128 varint. */
+void fossc_buf_put_varint(fossc_buf *b, uint64_t v);
+void fossc_buf_put_u16(fossc_buf *b, uint16_t v); /* little endian */
+void fossc_buf_put_u32(fossc_buf *b, uint32_t v);
+void fossc_buf_put_u64(fossc_buf *b, uint64_t v);
+
+/* Decodes a varint from [*p, end). Returns 0 and advances *p, or -1 on a
+** truncated or over-long encoding (corrupt input never reads past end). */
+int fossc_get_varint(const uint8_t **p, const uint8_t *end, uint64_t *out);
+
+static inline uint16_t fossc_rd16(const uint8_t *p) {
+  return (uint16_t)(p[0] | (p[1] << 8));
+}
+static inline uint32_t fossc_rd32(const uint8_t *p) {
+  return (uint32_t)p[0] | ((uint32_t)p[1] << 8) | ((uint32_t)p[2] << 16) |
+         ((uint32_t)p[3] << 24);
+}
+static inline uint64_t fossc_rd64(const uint8_t *p) {
+  return (uint64_t)fossc_rd32(p) | ((uint64_t)fossc_rd32(p + 4) << 32);
+}
+
+/* Languages. The numeric values are stored in the index: never renumber. */
+typedef enum fossc_lang {
+  FOSSC_LANG_UNKNOWN = 0,
+  FOSSC_LANG_EN = 1,
+  FOSSC_LANG_ES = 2
+} fossc_lang;
+#define FOSSC_LANG_COUNT 3
+/* "en", "es" or "unknown". */
+const char *fossc_lang_name(fossc_lang lang);
+/* Parses "en"/"es" (case-insensitive); returns FOSSC_LANG_UNKNOWN otherwise. */
+fossc_lang fossc_lang_parse(const char *s, size_t n);
+
+/* Monotonic clock in microseconds. */
+uint64_t fossc_now_us(void);
+
+#endif /* FOSSC_COMMON_H */

@@ -1,0 +1,77 @@
+/*
+** On-disk layout constants shared by writer.c and reader.c. The normative
+** description is docs/index-format.md: change both together and bump
+** FOSSC_FORMAT_VERSION on any incompatible change.
+*/
+#ifndef FOSSC_FORMAT_H
+#define FOSSC_FORMAT_H
+
+#include "common.h"
+
+#define FOSSC_HEADER_BYTES 64
+#define FOSSC_SECTION_ENTRY_BYTES 32
+/* The writer emits at most this many sections; the reader refuses more. */
+#define FOSSC_MAX_SECTIONS 32
+/* Sections start on 8-byte boundaries so fixed-size records can be read in
+** place from the mapping. */
+#define FOSSC_SECTION_ALIGN 8
+
+/* Section names: 8 bytes, NUL-padded. */
+#define FOSSC_SEC_META "META"   /* fossc_meta, fixed fields */
+#define FOSSC_SEC_TERMS "TERMS" /* term entries, sorted by term bytes */
+#define FOSSC_SEC_TSTR "TSTR"   /* term strings */
+#define FOSSC_SEC_POSTS "POSTS" /* postings lists */
+#define FOSSC_SEC_WORDS "WORDS" /* word entries: plain form -> term */
+#define FOSSC_SEC_WSTR "WSTR"   /* word strings */
+#define FOSSC_SEC_NORMS "NORMS" /* per document: lengths, language */
+#define FOSSC_SEC_DBLK "DBLK"   /* document store block index */
+#define FOSSC_SEC_DDOC "DDOC"   /* per document: block, offset in block */
+#define FOSSC_SEC_DOCS "DOCS"   /* zstd-compressed document blocks */
+#define FOSSC_SEC_IDS "IDS"     /* (XXH3(id), docnum) sorted */
+
+/* META: little-endian fields at these offsets. */
+#define FOSSC_META_BYTES 64
+/* u32 doc_count @0, u32 term_count @4, u32 word_count @8, u32 block_docs @12,
+** u64 title_tokens @16, u64 body_tokens @24, u32 store_blocks @32,
+** u32 docs_en @36, u32 docs_es @40, f32 k1 @44, f32 w_title @48,
+** f32 b_title @52, f32 w_body @56, f32 b_body @60 */
+
+#define FOSSC_TERM_ENTRY_BYTES 24
+/* u32 str_off @0, u32 df @4, u64 post_off @8, u32 post_len @16,
+** u8 str_len @20, u8[3] reserved */
+#define FOSSC_WORD_ENTRY_BYTES 12
+/* u32 str_off @0, u32 term @4 (index into TERMS), u8 str_len @8,
+** u8[3] reserved. Sorted by (string, term); one entry per distinct pair. */
+#define FOSSC_NORM_ENTRY_BYTES 8
+/* u32 body_len @0, u16 title_len @4 (capped at 65535), u8 lang @6, u8 0 */
+#define FOSSC_DBLK_ENTRY_BYTES 16
+/* u64 offset in DOCS @0, u32 compressed length @8, u32 raw length @12 */
+#define FOSSC_DDOC_ENTRY_BYTES 8
+/* u32 block @0, u32 offset in the raw block @4 */
+#define FOSSC_IDS_ENTRY_BYTES 12
+/* u64 XXH3_64bits(id) @0, u32 docnum @8 */
+
+/* Postings list of one term: varint block_count, then block_count headers
+** of FOSSC_BLOCK_HDR_BYTES, then the block bodies back to back. */
+#define FOSSC_BLOCK_HDR_BYTES 16
+/* u32 last_doc @0, u32 body_end @4 (offset just past this block's body,
+** relative to the first body byte), f32 max_w @8 (see docs: the largest
+** BM25F tf saturation of the block), u8 ndocs-1 @12, u8 flags @13, u16 0 */
+#define FOSSC_BLOCK_ZSTD 0x01
+/* Bodies shorter than this stay raw: a zstd frame costs ~10 bytes of
+** overhead and cannot win on tiny inputs. */
+#define FOSSC_BLOCK_MIN_COMPRESS 96
+
+/* Document store: records are packed into raw blocks of about this size
+** before compression: big enough for zstd to find redundancy, small enough
+** that fetching one document for a snippet stays cheap. */
+#define FOSSC_STORE_BLOCK_BYTES (32u << 10)
+
+/* BM25F parameters, stored in META and used for the block maxima. */
+#define FOSSC_BM25_K1 1.2f
+#define FOSSC_BM25_W_TITLE 2.5f
+#define FOSSC_BM25_B_TITLE 0.3f
+#define FOSSC_BM25_W_BODY 1.0f
+#define FOSSC_BM25_B_BODY 0.75f
+
+#endif

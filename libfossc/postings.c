@@ -1,0 +1,326 @@
+/* Postings codec (docs/index-format.md, "Postings"). */
+#include "postings.h"
+
+#include <string.h>
+
+float fossc_bm25f_w(uint32_t tf_title, uint32_t tf_body, uint32_t title_len,
+                    uint32_t body_len, float avg_title, float avg_body) {
+  float nt = 1.0f - FOSSC_BM25_B_TITLE +
+             FOSSC_BM25_B_TITLE * (avg_title > 0 ? title_len / avg_title : 1);
+  float nb = 1.0f - FOSSC_BM25_B_BODY +
+             FOSSC_BM25_B_BODY * (avg_body > 0 ? body_len / avg_body : 1);
+  float tfn = FOSSC_BM25_W_TITLE * (float)tf_title / nt +
+              FOSSC_BM25_W_BODY * (float)tf_body / nb;
+  return tfn / (FOSSC_BM25_K1 + tfn);
+}
+
+static void put_f32(fossc_buf *b, float f) {
+  uint32_t u;
+  memcpy(&u, &f, 4);
+  fossc_buf_put_u32(b, u);
+}
+
+/* Per-document view of the writer's stream while encoding one block. */
+typedef struct {
+  uint32_t doc, tft, tfb;
+  const uint8_t *pos; /* start of this doc's position varints in raw */
+  const uint8_t *pos_end;
+} enc_doc;
+
+static int read_doc(const uint8_t **p, const uint8_t *end, uint32_t *prev,
+                    enc_doc *d) {
+  uint64_t delta, t, b;
+  if (fossc_get_varint(p, end, &delta) || fossc_get_varint(p, end, &t) ||
+      fossc_get_varint(p, end, &b))
+    return -1;
+  d->doc = *prev + 1 + (uint32_t)delta;
+  *prev = d->doc;
+  d->tft = (uint32_t)t;
+  d->tfb = (uint32_t)b;
+  d->pos = *p;
+  for (uint64_t k = 0; k < t + b; k++) {
+    uint64_t v;
+    if (fossc_get_varint(p, end, &v)) return -1;
+  }
+  d->pos_end = *p;
+  return 0;
+}
+
+int fossc_postings_encode(const uint8_t *raw, size_t raw_len, uint32_t df,
+                          const fossc_norms_view *nv, ZSTD_CCtx *cctx,
+                          int level, fossc_buf *scratch, fossc_buf *out) {
+  const uint8_t *p = raw, *end = raw + raw_len;
+  uint32_t prev = UINT32_MAX; /* so that the first doc = delta */
+  enc_doc docs[FOSSC_BLOCK_DOCS];
+  fossc_buf hdrs = FOSSC_BUF_INIT, bodies = FOSSC_BUF_INIT;
+  uint32_t nblocks = 0, seen = 0, block_prev = UINT32_MAX;
+  int rc = FOSSC_OK;
+
+  while (p < end) {
+    uint32_t n = 0;
+    size_t raw_bytes = 0;
+    while (p < end && n < FOSSC_BLOCK_DOCS && raw_bytes < FOSSC_BLOCK_SOFT_RAW) {
+      if (read_doc(&p, end, &prev, &docs[n])) {
+        rc = FOSSC_ERR_INTERNAL;
+        goto done;
+      }
+      raw_bytes += (size_t)(docs[n].pos_end - docs[n].pos) + 12;
+      n++;
+    }
+    /* Block body: doc deltas, tf pairs, then all positions. */
+    fossc_buf_reset(scratch);
+    float max_w = 0;
+    uint32_t bp = block_prev;
+    for (uint32_t k = 0; k < n; k++) {
+      fossc_buf_put_varint(scratch, docs[k].doc - bp - 1);
+      bp = docs[k].doc;
+    }
+    for (uint32_t k = 0; k < n; k++) {
+      fossc_buf_put_varint(scratch, docs[k].tft);
+      fossc_buf_put_varint(scratch, docs[k].tfb);
+      uint32_t d = docs[k].doc;
+      float w = fossc_bm25f_w(docs[k].tft, docs[k].tfb, nv->title_len[d],
+                              nv->body_len[d], nv->avg_title, nv->avg_body);
+      if (w > max_w) max_w = w;
+    }
+    for (uint32_t k = 0; k < n; k++)
+      fossc_buf_append(scratch, docs[k].pos,
+                       (size_t)(docs[k].pos_end - docs[k].pos));
+    if (scratch->oom) {
+      rc = FOSSC_ERR_NOMEM;
+      goto done;
+    }
+    uint8_t flags = 0;
+    size_t body_start = bodies.len;
+    if (scratch->len >= FOSSC_BLOCK_MIN_COMPRESS) {
+      size_t bound = ZSTD_compressBound(scratch->len);
+      if (fossc_buf_reserve(&bodies, bound)) {
+        rc = FOSSC_ERR_NOMEM;
+        goto done;
+      }
+      size_t z = ZSTD_compressCCtx(cctx, bodies.data + bodies.len, bound,
+                                   scratch->data, scratch->len, level);
+      if (!ZSTD_isError(z) && z < scratch->len) {
+        bodies.len += z;
+        flags |= FOSSC_BLOCK_ZSTD;
+      }
+    }
+    if (!(flags & FOSSC_BLOCK_ZSTD))
+      fossc_buf_append(&bodies, scratch->data, scratch->len);
+    (void)body_start;
+    fossc_buf_put_u32(&hdrs, bp);
+    fossc_buf_put_u32(&hdrs, (uint32_t)bodies.len);
+    put_f32(&hdrs, max_w);
+    fossc_buf_putc(&hdrs, (char)(n - 1));
+    fossc_buf_putc(&hdrs, (char)flags);
+    fossc_buf_put_u16(&hdrs, 0);
+    block_prev = bp;
+    nblocks++;
+    seen += n;
+  }
+  if (seen != df) {
+    rc = FOSSC_ERR_INTERNAL;
+    goto done;
+  }
+  fossc_buf_put_varint(out, nblocks);
+  fossc_buf_append(out, hdrs.data, hdrs.len);
+  fossc_buf_append(out, bodies.data, bodies.len);
+  if (hdrs.oom || bodies.oom || out->oom) rc = FOSSC_ERR_NOMEM;
+done:
+  fossc_buf_free(&hdrs);
+  fossc_buf_free(&bodies);
+  return rc;
+}
+
+/* ------------------------------------------------------------- cursor */
+static void set_corrupt(fossc_pcursor *c) {
+  c->corrupt = 1;
+  c->doc = FOSSC_DOC_END;
+  c->n = c->i = 0;
+}
+
+static uint32_t hdr_last(const fossc_pcursor *c, uint32_t b) {
+  return fossc_rd32(c->hdrs + (size_t)b * FOSSC_BLOCK_HDR_BYTES);
+}
+
+/* Decodes block b's documents and frequencies; leaves positions for later. */
+static int load_block(fossc_pcursor *c, uint32_t b) {
+  const uint8_t *h = c->hdrs + (size_t)b * FOSSC_BLOCK_HDR_BYTES;
+  uint32_t start = b ? fossc_rd32(h - FOSSC_BLOCK_HDR_BYTES + 4) : 0;
+  uint32_t endo = fossc_rd32(h + 4);
+  uint32_t n = (uint32_t)h[12] + 1;
+  uint8_t flags = h[13];
+  if (endo < start || endo > c->bodies_len || n > FOSSC_BLOCK_DOCS) return -1;
+  const uint8_t *body = c->bodies + start;
+  size_t blen = endo - start;
+  if (flags & FOSSC_BLOCK_ZSTD) {
+    unsigned long long rawn = ZSTD_getFrameContentSize(body, blen);
+    if (rawn == ZSTD_CONTENTSIZE_ERROR || rawn == ZSTD_CONTENTSIZE_UNKNOWN ||
+        rawn > FOSSC_MAX_BLOCK_RAW)
+      return -1;
+    if (rawn > c->raw_cap) {
+      uint8_t *r = fossc_realloc(c->raw, (size_t)rawn);
+      if (!r) return -1;
+      c->raw = r;
+      c->raw_cap = (size_t)rawn;
+    }
+    size_t got = ZSTD_decompressDCtx(c->dctx, c->raw, (size_t)rawn, body, blen);
+    if (ZSTD_isError(got) || got != rawn) return -1;
+    body = c->raw;
+    blen = got;
+  }
+  const uint8_t *p = body, *end = body + blen;
+  uint32_t prev = b ? hdr_last(c, b - 1) : UINT32_MAX;
+  for (uint32_t k = 0; k < n; k++) {
+    uint64_t d;
+    if (fossc_get_varint(&p, end, &d) || d >= FOSSC_MAX_DOCS) return -1;
+    uint64_t doc = (uint64_t)prev + 1 + d;
+    if (b == 0 && k == 0) doc = d;
+    if (doc >= FOSSC_DOC_END) return -1;
+    c->docs[k] = (uint32_t)doc;
+    prev = (uint32_t)doc;
+  }
+  if (prev != hdr_last(c, b)) return -1;
+  for (uint32_t k = 0; k < n; k++) {
+    uint64_t t, bb;
+    if (fossc_get_varint(&p, end, &t) || fossc_get_varint(&p, end, &bb) ||
+        t > FOSSC_MAX_POSITIONS || bb > FOSSC_MAX_POSITIONS || t + bb == 0)
+      return -1;
+    c->tft[k] = (uint32_t)t;
+    c->tfb[k] = (uint32_t)bb;
+  }
+  c->pos_p = p;
+  c->pos_end = end;
+  c->pos_scanned = 0;
+  c->block = b;
+  c->n = n;
+  c->i = 0;
+  c->doc = c->docs[0];
+  return 0;
+}
+
+void fossc_pcursor_open(fossc_pcursor *c, const uint8_t *list, size_t len,
+                        uint32_t df, ZSTD_DCtx *dctx) {
+  c->dctx = dctx;
+  c->corrupt = 0;
+  c->df = df;
+  c->n = c->i = 0;
+  const uint8_t *p = list, *end = list + len;
+  uint64_t nb;
+  if (len == 0 || fossc_get_varint(&p, end, &nb) || nb == 0 || nb > df ||
+      (size_t)(end - p) / FOSSC_BLOCK_HDR_BYTES < nb) {
+    set_corrupt(c);
+    return;
+  }
+  c->nblocks = (uint32_t)nb;
+  c->hdrs = p;
+  c->bodies = p + nb * FOSSC_BLOCK_HDR_BYTES;
+  c->bodies_len = (size_t)(end - c->bodies);
+  /* Block last-doc values must increase, or seeking would loop. */
+  for (uint32_t b = 1; b < c->nblocks; b++)
+    if (hdr_last(c, b) <= hdr_last(c, b - 1)) {
+      set_corrupt(c);
+      return;
+    }
+  if (load_block(c, 0)) set_corrupt(c);
+}
+
+void fossc_pcursor_release(fossc_pcursor *c) {
+  fossc_free(c->raw);
+  fossc_free(c->pos);
+  c->raw = NULL;
+  c->pos = NULL;
+  c->raw_cap = c->pos_cap = 0;
+}
+
+uint32_t fossc_pcursor_next(fossc_pcursor *c) {
+  if (c->doc == FOSSC_DOC_END) return c->doc;
+  if (++c->i < c->n) {
+    c->doc = c->docs[c->i];
+    return c->doc;
+  }
+  if (c->block + 1 >= c->nblocks) {
+    c->doc = FOSSC_DOC_END;
+    return c->doc;
+  }
+  if (load_block(c, c->block + 1)) set_corrupt(c);
+  return c->doc;
+}
+
+uint32_t fossc_pcursor_seek(fossc_pcursor *c, uint32_t target) {
+  if (c->doc >= target) return c->doc;
+  if (hdr_last(c, c->block) < target) {
+    /* Skip blocks through their headers: binary search on last_doc. */
+    uint32_t lo = c->block + 1, hi = c->nblocks;
+    while (lo < hi) {
+      uint32_t mid = lo + (hi - lo) / 2;
+      if (hdr_last(c, mid) < target)
+        lo = mid + 1;
+      else
+        hi = mid;
+    }
+    if (lo >= c->nblocks) {
+      c->doc = FOSSC_DOC_END;
+      return c->doc;
+    }
+    if (load_block(c, lo)) {
+      set_corrupt(c);
+      return c->doc;
+    }
+  }
+  while (c->docs[c->i] < target) c->i++; /* last_doc >= target: stops */
+  c->doc = c->docs[c->i];
+  return c->doc;
+}
+
+float fossc_pcursor_block_max(const fossc_pcursor *c) {
+  if (c->doc == FOSSC_DOC_END) return 0;
+  float f;
+  uint32_t u = fossc_rd32(c->hdrs + (size_t)c->block * FOSSC_BLOCK_HDR_BYTES + 8);
+  memcpy(&f, &u, 4);
+  return f;
+}
+
+uint32_t fossc_pcursor_positions(fossc_pcursor *c, const uint32_t **out) {
+  *out = NULL;
+  if (c->doc == FOSSC_DOC_END) return 0;
+  if (!c->pos_scanned) {
+    const uint8_t *p = c->pos_p;
+    for (uint32_t k = 0; k < c->n; k++) {
+      c->pos_at[k] = p;
+      uint64_t cnt = (uint64_t)c->tft[k] + c->tfb[k], v;
+      for (uint64_t j = 0; j < cnt; j++)
+        if (fossc_get_varint(&p, c->pos_end, &v)) {
+          set_corrupt(c);
+          return 0;
+        }
+    }
+    c->pos_scanned = 1;
+  }
+  uint32_t cnt = c->tft[c->i] + c->tfb[c->i];
+  if (cnt > c->pos_cap) {
+    uint32_t *np = fossc_realloc(c->pos, (size_t)cnt * sizeof *np);
+    if (!np) {
+      set_corrupt(c);
+      return 0;
+    }
+    c->pos = np;
+    c->pos_cap = cnt;
+  }
+  const uint8_t *p = c->pos_at[c->i];
+  uint64_t acc = 0, v;
+  for (uint32_t j = 0; j < cnt; j++) {
+    if (fossc_get_varint(&p, c->pos_end, &v)) {
+      set_corrupt(c);
+      return 0;
+    }
+    acc = j ? acc + v : v;
+    if (acc > UINT32_MAX) {
+      set_corrupt(c);
+      return 0;
+    }
+    c->pos[j] = (uint32_t)acc;
+  }
+  *out = c->pos;
+  return cnt;
+}

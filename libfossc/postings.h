@@ -1,0 +1,84 @@
+/*
+** Postings codec: encodes a term's documents, per-field term frequencies and
+** positions into blocks of FOSSC_BLOCK_DOCS documents (format.h,
+** docs/index-format.md), and decodes them through a cursor that skips whole
+** blocks by their last document number.
+*/
+#ifndef FOSSC_POSTINGS_H
+#define FOSSC_POSTINGS_H
+
+#include <zstd.h>
+
+#include "common.h"
+#include "format.h"
+#include "index.h"
+
+#define FOSSC_DOC_END 0xffffffffu
+/* A block is closed early once its raw body passes this size, so that one
+** block never needs more than FOSSC_MAX_BLOCK_RAW to decode. */
+#define FOSSC_BLOCK_SOFT_RAW (256u << 10)
+/* Largest raw block the reader accepts: one document at the position cap
+** (2 fields x FOSSC_MAX_POSITIONS x 5 bytes) fits; a larger claim is
+** corruption, not data. */
+#define FOSSC_MAX_BLOCK_RAW (16u << 20)
+
+/* Per-document BM25F inputs the encoder needs to compute block maxima. */
+typedef struct fossc_norms_view {
+  const uint32_t *body_len;  /* per docnum */
+  const uint16_t *title_len; /* per docnum */
+  float avg_body, avg_title;
+} fossc_norms_view;
+
+/* BM25F tf saturation tfn/(k1+tfn) of one document (see docs/ranking.md). */
+float fossc_bm25f_w(uint32_t tf_title, uint32_t tf_body, uint32_t title_len,
+                    uint32_t body_len, float avg_title, float avg_body);
+
+/* Encodes one postings list. `raw` is the writer's per-term stream: for each
+** document, varints (doc - prev_doc - 1 with prev_doc = -1 at start),
+** tf_title, tf_body, then tf_title + tf_body position deltas (first one
+** absolute). Appends the encoded list to *out. cctx: caller's zstd context.
+** Returns FOSSC_OK, FOSSC_ERR_NOMEM or FOSSC_ERR_INTERNAL (bad stream). */
+int fossc_postings_encode(const uint8_t *raw, size_t raw_len, uint32_t df,
+                          const fossc_norms_view *norms, ZSTD_CCtx *cctx,
+                          int level, fossc_buf *scratch, fossc_buf *out);
+
+/* Cursor over one postings list. Decoding state lives inside; buffers grow
+** on demand and are kept across fossc_pcursor_open calls (reuse cursors). */
+typedef struct fossc_pcursor {
+  const uint8_t *hdrs, *bodies;
+  size_t bodies_len;
+  uint32_t nblocks, block; /* block = current block index */
+  uint32_t n, i;           /* documents in the block, index of current */
+  uint32_t doc;            /* current document or FOSSC_DOC_END */
+  uint32_t df;
+  int corrupt;             /* set on any decoding error; doc = END then */
+  ZSTD_DCtx *dctx;         /* borrowed */
+  uint32_t docs[FOSSC_BLOCK_DOCS], tft[FOSSC_BLOCK_DOCS], tfb[FOSSC_BLOCK_DOCS];
+  const uint8_t *pos_p, *pos_end; /* positions region of the block */
+  const uint8_t *pos_at[FOSSC_BLOCK_DOCS]; /* per doc, once scanned */
+  int pos_scanned;
+  uint8_t *raw;            /* decompressed body (owned) */
+  size_t raw_cap;
+  uint32_t *pos;           /* decoded positions of the current doc (owned) */
+  size_t pos_cap;
+} fossc_pcursor;
+
+/* Positions the cursor on the first document of list[0..len). df is the
+** term's document frequency (checked against the list). */
+void fossc_pcursor_open(fossc_pcursor *c, const uint8_t *list, size_t len,
+                        uint32_t df, ZSTD_DCtx *dctx);
+/* Releases the cursor's buffers (the struct itself is the caller's). */
+void fossc_pcursor_release(fossc_pcursor *c);
+/* Advances to the next document; returns the new c->doc. */
+uint32_t fossc_pcursor_next(fossc_pcursor *c);
+/* Advances to the first document >= target, skipping whole blocks through
+** their headers; returns the new c->doc. */
+uint32_t fossc_pcursor_seek(fossc_pcursor *c, uint32_t target);
+/* Positions of the current document (sorted ascending; title positions
+** first). *out valid until the cursor moves. Returns the count; 0 and
+** c->corrupt on a decoding error. */
+uint32_t fossc_pcursor_positions(fossc_pcursor *c, const uint32_t **out);
+/* The stored maximum BM25F saturation of the current block. */
+float fossc_pcursor_block_max(const fossc_pcursor *c);
+
+#endif

@@ -1,0 +1,427 @@
+/*
+** Index reader: maps the current generation read-only, verifies the header,
+** the section table, every section's XXH64 and the bounds of every
+** fixed-size record, so that later reads only need the per-block checks of
+** postings.c. A file that fails any check is refused with its path and the
+** section at fault.
+*/
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <sys/stat.h>
+#include <unistd.h>
+#include <xxhash.h>
+#include <zstd.h>
+
+#include "reader.h"
+
+/* CURRENT holds one short file name; anything longer is not ours. */
+#define CURRENT_MAX 64
+
+static int corrupt(fossc_error *err, const fossc_index *ix, const char *sec,
+                   const char *what) {
+  return fossc_error_set(err, FOSSC_ERR_CORRUPT, "%s: section %s: %s",
+                         ix->path, sec, what);
+}
+
+static int read_current(const char *dir, char *name, fossc_error *err) {
+  char path[4096];
+  snprintf(path, sizeof path, "%s/CURRENT", dir);
+  int fd = open(path, O_RDONLY | O_CLOEXEC);
+  if (fd < 0)
+    return fossc_error_set(err, errno == ENOENT ? FOSSC_ERR_NOTFOUND : FOSSC_ERR_IO,
+                           "no index in %s (cannot open %s: %s)", dir, path,
+                           strerror(errno));
+  ssize_t n = read(fd, name, CURRENT_MAX);
+  close(fd);
+  if (n <= 0)
+    return fossc_error_set(err, FOSSC_ERR_CORRUPT, "%s: empty or unreadable",
+                           path);
+  name[n < CURRENT_MAX ? n : CURRENT_MAX - 1] = '\0';
+  char *nl = strchr(name, '\n');
+  if (nl) *nl = '\0';
+  unsigned g;
+  char tail[8];
+  if (sscanf(name, "fossc-%u.%7s", &g, tail) != 2 || strcmp(tail, "idx") ||
+      strchr(name, '/'))
+    return fossc_error_set(err, FOSSC_ERR_CORRUPT,
+                           "%s: does not name an index generation", path);
+  return FOSSC_OK;
+}
+
+static const struct {
+  const char *name;
+  size_t off; /* of the fossc_section inside fossc_index */
+  int required;
+} sections[] = {
+    {FOSSC_SEC_META, offsetof(fossc_index, meta), 1},
+    {FOSSC_SEC_TERMS, offsetof(fossc_index, terms), 1},
+    {FOSSC_SEC_TSTR, offsetof(fossc_index, tstr), 1},
+    {FOSSC_SEC_POSTS, offsetof(fossc_index, posts), 1},
+    {FOSSC_SEC_WORDS, offsetof(fossc_index, words), 1},
+    {FOSSC_SEC_WSTR, offsetof(fossc_index, wstr), 1},
+    {FOSSC_SEC_NORMS, offsetof(fossc_index, norms), 1},
+    {FOSSC_SEC_DBLK, offsetof(fossc_index, dblk), 1},
+    {FOSSC_SEC_DDOC, offsetof(fossc_index, ddoc), 1},
+    {FOSSC_SEC_DOCS, offsetof(fossc_index, docs), 1},
+    {FOSSC_SEC_IDS, offsetof(fossc_index, ids), 1},
+};
+
+static float rdf32(const uint8_t *p) {
+  uint32_t u = fossc_rd32(p);
+  float f;
+  memcpy(&f, &u, 4);
+  return f;
+}
+
+static int check_header(fossc_index *ix, fossc_error *err) {
+  const uint8_t *m = ix->map;
+  if (ix->map_len < FOSSC_HEADER_BYTES ||
+      memcmp(m, FOSSC_INDEX_MAGIC, 8) != 0)
+    return fossc_error_set(err, FOSSC_ERR_CORRUPT,
+                           "%s: not a fossc index (bad magic)", ix->path);
+  uint32_t version = fossc_rd32(m + 8);
+  if (version != FOSSC_FORMAT_VERSION)
+    return fossc_error_set(err, FOSSC_ERR_VERSION,
+                           "%s: format version %u, this build reads %d",
+                           ix->path, version, FOSSC_FORMAT_VERSION);
+  uint32_t nsec = fossc_rd32(m + 12);
+  size_t table_end =
+      FOSSC_HEADER_BYTES + (size_t)FOSSC_MAX_SECTIONS * FOSSC_SECTION_ENTRY_BYTES;
+  if (nsec > FOSSC_MAX_SECTIONS || ix->map_len < table_end)
+    return corrupt(err, ix, "header", "bad section count or truncated table");
+  if (fossc_rd64(m + 16) != ix->map_len)
+    return fossc_error_set(err, FOSSC_ERR_CORRUPT,
+                           "%s: file is %zu bytes, header says %llu "
+                           "(truncated or extended)",
+                           ix->path, ix->map_len,
+                           (unsigned long long)fossc_rd64(m + 16));
+  XXH64_state_t *xx = XXH64_createState();
+  if (!xx) return fossc_error_set(err, FOSSC_ERR_NOMEM, "out of memory");
+  XXH64_reset(xx, 0);
+  XXH64_update(xx, m, 40);
+  XXH64_update(xx, m + FOSSC_HEADER_BYTES,
+               (size_t)FOSSC_MAX_SECTIONS * FOSSC_SECTION_ENTRY_BYTES);
+  uint64_t h = XXH64_digest(xx);
+  XXH64_freeState(xx);
+  if (h != fossc_rd64(m + 40))
+    return corrupt(err, ix, "header", "checksum mismatch");
+  ix->ndocs = fossc_rd32(m + 24);
+
+  for (uint32_t i = 0; i < nsec; i++) {
+    const uint8_t *e = m + FOSSC_HEADER_BYTES + (size_t)i * FOSSC_SECTION_ENTRY_BYTES;
+    char name[9] = {0};
+    memcpy(name, e, 8);
+    uint64_t off = fossc_rd64(e + 8), len = fossc_rd64(e + 16);
+    if (off < table_end || off > ix->map_len || len > ix->map_len - off ||
+        off % FOSSC_SECTION_ALIGN)
+      return corrupt(err, ix, name, "offset or length out of the file");
+    if (XXH64(m + off, (size_t)len, 0) != fossc_rd64(e + 24))
+      return corrupt(err, ix, name, "checksum mismatch");
+    for (size_t k = 0; k < sizeof sections / sizeof sections[0]; k++)
+      if (strcmp(name, sections[k].name) == 0) {
+        fossc_section *s = (fossc_section *)((char *)ix + sections[k].off);
+        s->p = m + off;
+        s->len = len;
+      }
+    /* Unknown sections are ignored: a later minor version may add some. */
+  }
+  for (size_t k = 0; k < sizeof sections / sizeof sections[0]; k++) {
+    const fossc_section *s =
+        (const fossc_section *)((const char *)ix + sections[k].off);
+    if (sections[k].required && !s->p)
+      return corrupt(err, ix, sections[k].name, "missing");
+  }
+  return FOSSC_OK;
+}
+
+/* Checks every fixed-size record against the sections it points into. */
+static int check_records(fossc_index *ix, fossc_error *err) {
+  const uint8_t *mt = ix->meta.p;
+  if (ix->meta.len < FOSSC_META_BYTES) return corrupt(err, ix, "META", "short");
+  if (fossc_rd32(mt) != ix->ndocs)
+    return corrupt(err, ix, "META", "document count differs from header");
+  ix->nterms = fossc_rd32(mt + 4);
+  ix->nwords = fossc_rd32(mt + 8);
+  if (fossc_rd32(mt + 12) != FOSSC_BLOCK_DOCS)
+    return corrupt(err, ix, "META", "unsupported block size");
+  ix->title_tokens = fossc_rd64(mt + 16);
+  ix->body_tokens = fossc_rd64(mt + 24);
+  ix->nblocks = fossc_rd32(mt + 32);
+  ix->docs_en = fossc_rd32(mt + 36);
+  ix->docs_es = fossc_rd32(mt + 40);
+  if (rdf32(mt + 44) != FOSSC_BM25_K1 || rdf32(mt + 48) != FOSSC_BM25_W_TITLE ||
+      rdf32(mt + 52) != FOSSC_BM25_B_TITLE ||
+      rdf32(mt + 56) != FOSSC_BM25_W_BODY || rdf32(mt + 60) != FOSSC_BM25_B_BODY)
+    return corrupt(err, ix, "META",
+                   "built with other BM25F parameters (rebuild the index)");
+  ix->avg_title = ix->ndocs ? (float)ix->title_tokens / ix->ndocs : 0;
+  ix->avg_body = ix->ndocs ? (float)ix->body_tokens / ix->ndocs : 0;
+
+  if (ix->terms.len != (uint64_t)ix->nterms * FOSSC_TERM_ENTRY_BYTES)
+    return corrupt(err, ix, "TERMS", "size does not match the term count");
+  const char *prev = NULL;
+  uint32_t prev_len = 0;
+  for (uint32_t t = 0; t < ix->nterms; t++) {
+    const uint8_t *e = fossc_ix_term_entry(ix, t);
+    uint64_t so = fossc_rd32(e), sl = e[20];
+    uint64_t po = fossc_rd64(e + 8), pl = fossc_rd32(e + 16);
+    uint32_t df = fossc_rd32(e + 4);
+    if (sl == 0 || so + sl > ix->tstr.len)
+      return corrupt(err, ix, "TERMS", "term string out of TSTR");
+    if (po > ix->posts.len || pl > ix->posts.len - po || pl == 0 || df == 0 ||
+        df > ix->ndocs)
+      return corrupt(err, ix, "TERMS", "postings out of POSTS or bad df");
+    const char *s = (const char *)ix->tstr.p + so;
+    if (prev) {
+      int c = memcmp(prev, s, prev_len < sl ? prev_len : sl);
+      if (c > 0 || (c == 0 && prev_len >= sl))
+        return corrupt(err, ix, "TERMS", "terms not in strictly sorted order");
+    }
+    prev = s;
+    prev_len = (uint32_t)sl;
+  }
+  if (ix->words.len != (uint64_t)ix->nwords * FOSSC_WORD_ENTRY_BYTES)
+    return corrupt(err, ix, "WORDS", "size does not match the word count");
+  for (uint32_t w = 0; w < ix->nwords; w++) {
+    const uint8_t *e = ix->words.p + (size_t)w * FOSSC_WORD_ENTRY_BYTES;
+    if (e[8] == 0 || (uint64_t)fossc_rd32(e) + e[8] > ix->wstr.len ||
+        fossc_rd32(e + 4) >= ix->nterms)
+      return corrupt(err, ix, "WORDS", "entry out of bounds");
+  }
+  if (ix->norms.len != (uint64_t)ix->ndocs * FOSSC_NORM_ENTRY_BYTES)
+    return corrupt(err, ix, "NORMS", "size does not match the document count");
+  for (uint32_t d = 0; d < ix->ndocs; d++)
+    if (fossc_ix_lang(ix, d) >= FOSSC_LANG_COUNT)
+      return corrupt(err, ix, "NORMS", "bad language code");
+  if (ix->ids.len != (uint64_t)ix->ndocs * FOSSC_IDS_ENTRY_BYTES)
+    return corrupt(err, ix, "IDS", "size does not match the document count");
+  for (uint32_t d = 0; d < ix->ndocs; d++)
+    if (fossc_rd32(ix->ids.p + (size_t)d * FOSSC_IDS_ENTRY_BYTES + 8) >= ix->ndocs)
+      return corrupt(err, ix, "IDS", "document number out of range");
+  if (ix->dblk.len != (uint64_t)ix->nblocks * FOSSC_DBLK_ENTRY_BYTES)
+    return corrupt(err, ix, "DBLK", "size does not match the block count");
+  for (uint32_t b = 0; b < ix->nblocks; b++) {
+    const uint8_t *e = ix->dblk.p + (size_t)b * FOSSC_DBLK_ENTRY_BYTES;
+    uint64_t off = fossc_rd64(e), len = fossc_rd32(e + 8);
+    if (off > ix->docs.len || len > ix->docs.len - off ||
+        fossc_rd32(e + 12) > FOSSC_STORE_BLOCK_BYTES + (64u << 20))
+      return corrupt(err, ix, "DBLK", "block out of DOCS");
+  }
+  if (ix->ddoc.len != (uint64_t)ix->ndocs * FOSSC_DDOC_ENTRY_BYTES)
+    return corrupt(err, ix, "DDOC", "size does not match the document count");
+  for (uint32_t d = 0; d < ix->ndocs; d++) {
+    const uint8_t *e = ix->ddoc.p + (size_t)d * FOSSC_DDOC_ENTRY_BYTES;
+    uint32_t b = fossc_rd32(e);
+    if (b >= ix->nblocks ||
+        fossc_rd32(e + 4) >=
+            fossc_rd32(ix->dblk.p + (size_t)b * FOSSC_DBLK_ENTRY_BYTES + 12))
+      return corrupt(err, ix, "DDOC", "document outside its block");
+  }
+  return FOSSC_OK;
+}
+
+static int term_eq(const void *ctx, uint32_t t) {
+  const void *const *k = ctx;
+  const fossc_index *ix = k[0];
+  const char *s = k[1];
+  size_t n = *(const size_t *)k[2];
+  uint32_t len;
+  const char *ts = fossc_ix_term_str(ix, t, &len);
+  return len == n && memcmp(ts, s, n) == 0;
+}
+
+uint32_t fossc_ix_find_term(const fossc_index *ix, const char *s, size_t n) {
+  const void *k[3] = {ix, s, &n};
+  return fossc_htab_find(&ix->term_ix, XXH3_64bits(s, n), term_eq, k);
+}
+
+uint32_t fossc_ix_word_lower_bound(const fossc_index *ix, const char *s,
+                                   size_t n) {
+  uint32_t lo = 0, hi = ix->nwords;
+  while (lo < hi) {
+    uint32_t mid = lo + (hi - lo) / 2, len;
+    const char *w = fossc_ix_word_str(ix, mid, &len);
+    int c = memcmp(w, s, len < n ? len : n);
+    if (c < 0 || (c == 0 && len < n))
+      lo = mid + 1;
+    else
+      hi = mid;
+  }
+  return lo;
+}
+
+int fossc_index_open(const char *dir, fossc_index **out, fossc_error *err) {
+  char name[CURRENT_MAX + 1];
+  int rc = read_current(dir, name, err);
+  if (rc) return rc;
+  fossc_index *ix = fossc_calloc(1, sizeof *ix);
+  if (!ix) return fossc_error_set(err, FOSSC_ERR_NOMEM, "out of memory");
+  atomic_init(&ix->refs, 1);
+  size_t plen = strlen(dir) + strlen(name) + 2;
+  ix->path = fossc_malloc(plen);
+  if (!ix->path) {
+    fossc_free(ix);
+    return fossc_error_set(err, FOSSC_ERR_NOMEM, "out of memory");
+  }
+  snprintf(ix->path, plen, "%s/%s", dir, name);
+  int fd = open(ix->path, O_RDONLY | O_CLOEXEC);
+  struct stat st;
+  if (fd < 0 || fstat(fd, &st)) {
+    rc = fossc_error_set(err, FOSSC_ERR_IO, "cannot open %s: %s", ix->path,
+                         strerror(errno));
+    if (fd >= 0) close(fd);
+    fossc_index_free(ix);
+    return rc;
+  }
+  ix->map_len = (size_t)st.st_size;
+  if (ix->map_len > 0) {
+    void *m = mmap(NULL, ix->map_len, PROT_READ, MAP_SHARED, fd, 0);
+    if (m == MAP_FAILED) {
+      rc = fossc_error_set(err, FOSSC_ERR_IO, "cannot map %s: %s", ix->path,
+                           strerror(errno));
+      close(fd);
+      ix->map_len = 0;
+      fossc_index_free(ix);
+      return rc;
+    }
+    ix->map = m;
+  }
+  close(fd);
+  rc = check_header(ix, err);
+  if (!rc) rc = check_records(ix, err);
+  if (!rc && fossc_htab_init(&ix->term_ix, ix->nterms))
+    rc = fossc_error_set(err, FOSSC_ERR_NOMEM, "out of memory");
+  for (uint32_t t = 0; !rc && t < ix->nterms; t++) {
+    uint32_t len;
+    const char *s = fossc_ix_term_str(ix, t, &len);
+    if (fossc_htab_insert(&ix->term_ix, XXH3_64bits(s, len), t))
+      rc = fossc_error_set(err, FOSSC_ERR_NOMEM, "out of memory");
+  }
+  if (rc) {
+    fossc_index_free(ix);
+    return rc;
+  }
+  *out = ix;
+  return FOSSC_OK;
+}
+
+fossc_index *fossc_index_retain(fossc_index *ix) {
+  atomic_fetch_add(&ix->refs, 1);
+  return ix;
+}
+
+void fossc_index_free(fossc_index *ix) {
+  if (!ix || atomic_fetch_sub(&ix->refs, 1) != 1) return;
+  if (ix->map) munmap((void *)ix->map, ix->map_len);
+  fossc_htab_release(&ix->term_ix);
+  fossc_free(ix->path);
+  fossc_free(ix);
+}
+
+uint32_t fossc_index_doc_count(const fossc_index *ix) { return ix->ndocs; }
+const char *fossc_index_path(const fossc_index *ix) { return ix->path; }
+
+void fossc_index_stats_json(const fossc_index *ix, fossc_buf *out) {
+  fossc_buf_printf(
+      out,
+      "{\"format_version\":%d,\"docs\":%u,\"docs_en\":%u,\"docs_es\":%u,"
+      "\"terms\":%u,\"words\":%u,\"tokens\":%llu,\"index_bytes\":%zu,"
+      "\"postings_bytes\":%llu,\"dictionary_bytes\":%llu,"
+      "\"store_bytes\":%llu,\"avg_title_words\":%.2f,"
+      "\"avg_body_words\":%.2f}",
+      FOSSC_FORMAT_VERSION, ix->ndocs, ix->docs_en, ix->docs_es, ix->nterms,
+      ix->nwords, (unsigned long long)(ix->title_tokens + ix->body_tokens),
+      ix->map_len, (unsigned long long)ix->posts.len,
+      (unsigned long long)(ix->terms.len + ix->tstr.len + ix->words.len +
+                           ix->wstr.len),
+      (unsigned long long)(ix->docs.len + ix->dblk.len + ix->ddoc.len),
+      ix->avg_title, ix->avg_body);
+}
+
+static int get_str(const uint8_t **p, const uint8_t *end, const char **s,
+                   size_t *n) {
+  uint64_t len;
+  if (fossc_get_varint(p, end, &len) || len > (uint64_t)(end - *p)) return -1;
+  *s = (const char *)*p;
+  *n = (size_t)len;
+  *p += len;
+  return 0;
+}
+
+int fossc_index_doc(const fossc_index *ix, uint32_t docnum, fossc_buf *scratch,
+                    fossc_docview *out, fossc_error *err) {
+  if (docnum >= ix->ndocs)
+    return fossc_error_set(err, FOSSC_ERR_NOTFOUND, "no document %u", docnum);
+  const uint8_t *e = ix->ddoc.p + (size_t)docnum * FOSSC_DDOC_ENTRY_BYTES;
+  uint32_t b = fossc_rd32(e), off = fossc_rd32(e + 4);
+  const uint8_t *be = ix->dblk.p + (size_t)b * FOSSC_DBLK_ENTRY_BYTES;
+  uint64_t zoff = fossc_rd64(be);
+  uint32_t zlen = fossc_rd32(be + 8), rawlen = fossc_rd32(be + 12);
+  fossc_buf_reset(scratch);
+  /* Room for the block plus NULs after each of the four strings. */
+  if (fossc_buf_reserve(scratch, (size_t)rawlen + 8))
+    return fossc_error_set(err, FOSSC_ERR_NOMEM, "out of memory");
+  size_t got = ZSTD_decompress(scratch->data, rawlen, ix->docs.p + zoff, zlen);
+  if (ZSTD_isError(got) || got != rawlen)
+    return fossc_error_set(err, FOSSC_ERR_CORRUPT,
+                           "%s: section DOCS: block %u does not decompress",
+                           ix->path, b);
+  scratch->len = rawlen;
+  const uint8_t *p = (const uint8_t *)scratch->data + off;
+  const uint8_t *end = (const uint8_t *)scratch->data + rawlen;
+  fossc_docview v = {0};
+  v.docnum = docnum;
+  if (get_str(&p, end, &v.id, &v.id_len) ||
+      get_str(&p, end, &v.title, &v.title_len) ||
+      get_str(&p, end, &v.source, &v.source_len) || p >= end ||
+      *p >= FOSSC_LANG_COUNT)
+    goto bad;
+  v.lang = (fossc_lang)*p++;
+  if (get_str(&p, end, &v.body, &v.body_len)) goto bad;
+  /* Copy the strings past the block so each can be NUL-terminated; keep
+  ** offsets, not pointers, since the reserve may move the buffer. */
+  const char *srcs[4] = {v.id, v.title, v.source, v.body};
+  size_t lens[4] = {v.id_len, v.title_len, v.source_len, v.body_len};
+  size_t rel[4];
+  for (int i = 0; i < 4; i++) rel[i] = (size_t)(srcs[i] - scratch->data);
+  size_t base = scratch->len;
+  if (fossc_buf_reserve(scratch, lens[0] + lens[1] + lens[2] + lens[3] + 4))
+    return fossc_error_set(err, FOSSC_ERR_NOMEM, "out of memory");
+  size_t at = base;
+  const char **dst[4] = {&v.id, &v.title, &v.source, &v.body};
+  for (int i = 0; i < 4; i++) {
+    memcpy(scratch->data + at, scratch->data + rel[i], lens[i]);
+    scratch->data[at + lens[i]] = '\0';
+    *dst[i] = scratch->data + at;
+    at += lens[i] + 1;
+  }
+  scratch->len = at;
+  *out = v;
+  return FOSSC_OK;
+bad:
+  return fossc_error_set(err, FOSSC_ERR_CORRUPT,
+                         "%s: section DOCS: document %u is malformed",
+                         ix->path, docnum);
+}
+
+int fossc_index_find_id(const fossc_index *ix, const char *id, size_t len,
+                        uint32_t *out_docnum) {
+  uint64_t h = XXH3_64bits(id, len);
+  uint32_t lo = 0, hi = ix->ndocs;
+  while (lo < hi) {
+    uint32_t mid = lo + (hi - lo) / 2;
+    if (fossc_rd64(ix->ids.p + (size_t)mid * FOSSC_IDS_ENTRY_BYTES) < h)
+      lo = mid + 1;
+    else
+      hi = mid;
+  }
+  if (lo < ix->ndocs &&
+      fossc_rd64(ix->ids.p + (size_t)lo * FOSSC_IDS_ENTRY_BYTES) == h) {
+    *out_docnum = fossc_rd32(ix->ids.p + (size_t)lo * FOSSC_IDS_ENTRY_BYTES + 8);
+    return FOSSC_OK;
+  }
+  return FOSSC_ERR_NOTFOUND;
+}

@@ -1,0 +1,78 @@
+/*
+** Index reader internals shared by reader.c, search.c and snippet.c. Programs
+** use only the opaque fossc_index of index.h.
+*/
+#ifndef FOSSC_READER_H
+#define FOSSC_READER_H
+
+#include <stdatomic.h>
+
+#include "format.h"
+#include "htab.h"
+#include "index.h"
+
+typedef struct fossc_section {
+  const uint8_t *p;
+  uint64_t len;
+} fossc_section;
+
+struct fossc_index {
+  atomic_int refs;
+  char *path;          /* generation file (owned) */
+  const uint8_t *map;  /* whole file, read-only mapping */
+  size_t map_len;
+  fossc_section meta, terms, tstr, posts, words, wstr, norms, dblk, ddoc, docs,
+      ids;
+  uint32_t ndocs, nterms, nwords, nblocks;
+  uint64_t title_tokens, body_tokens;
+  uint32_t docs_en, docs_es;
+  float avg_title, avg_body;
+  fossc_htab term_ix;  /* XXH3(term) -> term index, built at open */
+};
+
+/* Term entry accessors (no checks: fossc_index_open validated every entry). */
+static inline const uint8_t *fossc_ix_term_entry(const fossc_index *ix,
+                                                 uint32_t t) {
+  return ix->terms.p + (size_t)t * FOSSC_TERM_ENTRY_BYTES;
+}
+static inline const char *fossc_ix_term_str(const fossc_index *ix, uint32_t t,
+                                            uint32_t *len) {
+  const uint8_t *e = fossc_ix_term_entry(ix, t);
+  *len = e[20];
+  return (const char *)ix->tstr.p + fossc_rd32(e);
+}
+static inline uint32_t fossc_ix_term_df(const fossc_index *ix, uint32_t t) {
+  return fossc_rd32(fossc_ix_term_entry(ix, t) + 4);
+}
+static inline const uint8_t *fossc_ix_term_postings(const fossc_index *ix,
+                                                    uint32_t t, size_t *len) {
+  const uint8_t *e = fossc_ix_term_entry(ix, t);
+  *len = fossc_rd32(e + 16);
+  return ix->posts.p + fossc_rd64(e + 8);
+}
+static inline const char *fossc_ix_word_str(const fossc_index *ix, uint32_t w,
+                                            uint32_t *len) {
+  const uint8_t *e = ix->words.p + (size_t)w * FOSSC_WORD_ENTRY_BYTES;
+  *len = e[8];
+  return (const char *)ix->wstr.p + fossc_rd32(e);
+}
+static inline uint32_t fossc_ix_word_term(const fossc_index *ix, uint32_t w) {
+  return fossc_rd32(ix->words.p + (size_t)w * FOSSC_WORD_ENTRY_BYTES + 4);
+}
+static inline uint32_t fossc_ix_body_len(const fossc_index *ix, uint32_t d) {
+  return fossc_rd32(ix->norms.p + (size_t)d * FOSSC_NORM_ENTRY_BYTES);
+}
+static inline uint32_t fossc_ix_title_len(const fossc_index *ix, uint32_t d) {
+  return fossc_rd16(ix->norms.p + (size_t)d * FOSSC_NORM_ENTRY_BYTES + 4);
+}
+static inline fossc_lang fossc_ix_lang(const fossc_index *ix, uint32_t d) {
+  return (fossc_lang)ix->norms.p[(size_t)d * FOSSC_NORM_ENTRY_BYTES + 6];
+}
+
+/* Looks a term up; returns its index or FOSSC_HTAB_EMPTY. */
+uint32_t fossc_ix_find_term(const fossc_index *ix, const char *s, size_t n);
+/* First word index whose string is >= s[0..n) in byte order (nwords if none). */
+uint32_t fossc_ix_word_lower_bound(const fossc_index *ix, const char *s,
+                                   size_t n);
+
+#endif

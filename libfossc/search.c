@@ -1,0 +1,821 @@
+/*
+** Query execution: clauses -> concepts -> postings cursors -> BM25F scores
+** -> top k -> stored fields, snippets, explanations. docs/ranking.md gives
+** the formulas; docs/query-syntax.md the syntax.
+**
+** A concept is one query word (or phrase, or prefix) with every index term
+** that may stand for it: its English and Spanish stems, and the terms that
+** the corpus's own spellings of it produced (accents, see analysis.h). A
+** concept is scored as one term: frequencies are summed over its
+** alternatives, and its document frequency is that of their union.
+*/
+#include "search.h"
+
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "json.h"
+#include "postings.h"
+#include "query.h"
+#include "reader.h"
+#include "snippet.h"
+
+/* Alternatives (index terms) one word may expand to: 2 stems plus the
+** corpus spellings; real words have fewer than 8. */
+#define MAX_WORD_ALTS 16
+/* Index terms a prefix may expand to. More would make "a*" a scan of the
+** whole index; the most frequent expansions are kept. */
+#define MAX_PREFIX_ALTS 256
+/* Words of the dictionary examined for one prefix before keeping the most
+** frequent MAX_PREFIX_ALTS: bounds the work of a short prefix. */
+#define MAX_PREFIX_SCAN 20000
+/* Words in one phrase: a phrase is a line of text, not a paragraph. */
+#define MAX_PHRASE_WORDS 16
+/* Shortest prefix (bytes of its plain form) expanded; shorter ones are
+** searched as words. */
+#define MIN_PREFIX_BYTES 2
+/* Proximity: query words at most this many positions apart earn a bonus. */
+#define PROX_WINDOW 8
+#define PROX_WEIGHT 0.6f
+/* Weight of a stem that no word of the corpus with the query word's exact
+** (folded) spelling produced: a guess of the stemmers, often in the other
+** language ("energia" stems to Spanish "energi", which is English "energy"),
+** so it counts, but below the spellings the corpus really has. */
+#define GUESSED_STEM_WEIGHT 0.7f
+
+typedef struct alt {
+  uint32_t term;
+  float weight;
+  uint32_t cursor; /* index into s->cursors */
+} alt;
+
+typedef struct part {
+  uint32_t alt0, nalt; /* into s->alts */
+} part;
+
+typedef struct concept {
+  fossc_qkind kind;
+  fossc_qoccur occur;
+  uint32_t part0, nparts; /* into s->parts; WORD/PREFIX have 1 part */
+  float idf;
+  uint32_t label_off, label_len; /* into s->labels: the query text */
+  /* per-document evaluation state */
+  float tf_title, tf_body;
+  int matched;
+} concept;
+
+typedef struct heap_ent {
+  float score;
+  uint32_t doc;
+} heap_ent;
+
+struct fossc_searcher {
+  fossc_analyzer *an;
+  ZSTD_DCtx *dctx;
+  fossc_pcursor *cursors;
+  uint32_t ncursors, cursors_cap;
+  alt *alts;
+  uint32_t nalts, alts_cap;
+  part parts[FOSSC_MAX_CLAUSES * MAX_PHRASE_WORDS];
+  uint32_t nparts;
+  concept concepts[FOSSC_MAX_CLAUSES * MAX_PHRASE_WORDS];
+  uint32_t nconcepts;
+  fossc_buf labels;
+  fossc_buf qtext;   /* sanitised query */
+  fossc_buf tokbuf;  /* query tokens' plain forms, NUL-separated */
+  uint32_t tok_off[FOSSC_MAX_CLAUSES * MAX_PHRASE_WORDS];
+  uint32_t ntok;
+  uint8_t tok_stop[FOSSC_MAX_CLAUSES * MAX_PHRASE_WORDS];
+  fossc_buf term;    /* scratch for one stem */
+  heap_ent *heap;
+  uint32_t heap_n, heap_cap;
+  uint32_t *qterms;  /* sorted term ids of the query, for snippets */
+  uint32_t *qterm_concept;
+  uint32_t nqterms, qterms_cap;
+  fossc_buf docbuf, out, expl;
+  fossc_hit *hits;
+  uint32_t hits_cap;
+  uint32_t *pos_a, *pos_b, pos_cap_a, pos_cap_b;
+  const fossc_index *ix;
+};
+
+/* ------------------------------------------------------------ lifecycle */
+int fossc_searcher_create(fossc_searcher **out, fossc_error *err) {
+  fossc_searcher *s = fossc_calloc(1, sizeof *s);
+  if (!s) return fossc_error_set(err, FOSSC_ERR_NOMEM, "out of memory");
+  int rc = fossc_analyzer_create(&s->an, err);
+  if (rc) {
+    fossc_free(s);
+    return rc;
+  }
+  s->dctx = ZSTD_createDCtx();
+  if (!s->dctx) {
+    fossc_searcher_free(s);
+    return fossc_error_set(err, FOSSC_ERR_NOMEM, "out of memory");
+  }
+  *out = s;
+  return FOSSC_OK;
+}
+
+void fossc_searcher_free(fossc_searcher *s) {
+  if (!s) return;
+  fossc_analyzer_free(s->an);
+  ZSTD_freeDCtx(s->dctx);
+  for (uint32_t i = 0; i < s->cursors_cap; i++)
+    fossc_pcursor_release(&s->cursors[i]);
+  fossc_free(s->cursors);
+  fossc_free(s->alts);
+  fossc_buf_free(&s->labels);
+  fossc_buf_free(&s->qtext);
+  fossc_buf_free(&s->tokbuf);
+  fossc_buf_free(&s->term);
+  fossc_free(s->heap);
+  fossc_free(s->qterms);
+  fossc_free(s->qterm_concept);
+  fossc_buf_free(&s->docbuf);
+  fossc_buf_free(&s->out);
+  fossc_buf_free(&s->expl);
+  fossc_free(s->hits);
+  fossc_free(s->pos_a);
+  fossc_free(s->pos_b);
+  fossc_free(s);
+}
+
+static int grow_arr(void **p, uint32_t *cap, uint32_t need, size_t elem,
+                    int zero) {
+  if (need <= *cap) return 0;
+  uint32_t nc = *cap ? *cap : 16;
+  while (nc < need) nc *= 2;
+  void *np = fossc_realloc(*p, (size_t)nc * elem);
+  if (!np) return FOSSC_ERR_NOMEM;
+  if (zero) memset((char *)np + (size_t)*cap * elem, 0, (size_t)(nc - *cap) * elem);
+  *p = np;
+  *cap = nc;
+  return 0;
+}
+
+/* ------------------------------------------------------------ analysis */
+typedef struct {
+  fossc_searcher *s;
+  uint32_t first; /* first token of this clause */
+} qtok_ctx;
+
+static int on_query_token(void *ctx, const fossc_token *t) {
+  qtok_ctx *q = ctx;
+  fossc_searcher *s = q->s;
+  if (s->ntok - q->first >= MAX_PHRASE_WORDS ||
+      s->ntok >= sizeof s->tok_off / sizeof s->tok_off[0])
+    return 0; /* cap: extra words of an over-long phrase are ignored */
+  s->tok_off[s->ntok] = (uint32_t)s->tokbuf.len;
+  s->tok_stop[s->ntok] = (uint8_t)fossc_is_stopword(FOSSC_LANG_UNKNOWN,
+                                                    t->surface, t->surface_len);
+  fossc_buf_append(&s->tokbuf, t->plain, t->plain_len);
+  fossc_buf_putc(&s->tokbuf, '\0');
+  s->ntok++;
+  return s->tokbuf.oom ? FOSSC_ERR_NOMEM : 0;
+}
+
+static int add_alt(fossc_searcher *s, uint32_t term, float weight) {
+  for (uint32_t i = s->parts[s->nparts].alt0; i < s->nalts; i++)
+    if (s->alts[i].term == term) {
+      if (weight > s->alts[i].weight) s->alts[i].weight = weight;
+      return 0;
+    }
+  if (grow_arr((void **)&s->alts, &s->alts_cap, s->nalts + 1, sizeof *s->alts,
+               0))
+    return FOSSC_ERR_NOMEM;
+  s->alts[s->nalts].term = term;
+  s->alts[s->nalts].weight = weight;
+  s->nalts++;
+  return 0;
+}
+
+/* Adds the alternatives of one query word (its plain form) to the part
+** being built: its stems in both languages, and every term the corpus's
+** words with this plain form produced. */
+static int add_word_alts(fossc_searcher *s, const char *plain, size_t n) {
+  const fossc_index *ix = s->ix;
+  static const fossc_lang langs[2] = {FOSSC_LANG_EN, FOSSC_LANG_ES};
+  uint32_t w = fossc_ix_word_lower_bound(ix, plain, n);
+  for (uint32_t k = 0; w < ix->nwords && k < MAX_WORD_ALTS; w++, k++) {
+    uint32_t len;
+    const char *ws = fossc_ix_word_str(ix, w, &len);
+    if (len != n || memcmp(ws, plain, n) != 0) break;
+    if (add_alt(s, fossc_ix_word_term(ix, w), 1.0f)) return FOSSC_ERR_NOMEM;
+  }
+  for (int l = 0; l < 2; l++) {
+    if (fossc_analyzer_term(s->an, langs[l], plain, n, &s->term))
+      return FOSSC_ERR_NOMEM;
+    uint32_t t = fossc_ix_find_term(ix, s->term.data, s->term.len);
+    /* add_alt keeps the larger weight when the term is already there. */
+    if (t != FOSSC_HTAB_EMPTY && add_alt(s, t, GUESSED_STEM_WEIGHT))
+      return FOSSC_ERR_NOMEM;
+  }
+  return 0;
+}
+
+static int cmp_alt_df_desc(const void *a, const void *b, void *ix) {
+  uint32_t da = fossc_ix_term_df(ix, ((const alt *)a)->term);
+  uint32_t db = fossc_ix_term_df(ix, ((const alt *)b)->term);
+  if (da != db) return da < db ? 1 : -1;
+  return ((const alt *)a)->term < ((const alt *)b)->term ? -1 : 1;
+}
+
+static int add_prefix_alts(fossc_searcher *s, const char *plain, size_t n) {
+  const fossc_index *ix = s->ix;
+  uint32_t first = s->nalts;
+  uint32_t w = fossc_ix_word_lower_bound(ix, plain, n);
+  for (uint32_t k = 0; w < ix->nwords && k < MAX_PREFIX_SCAN; w++, k++) {
+    uint32_t len;
+    const char *ws = fossc_ix_word_str(ix, w, &len);
+    if (len < n || memcmp(ws, plain, n) != 0) break;
+    if (add_alt(s, fossc_ix_word_term(ix, w), 1.0f)) return FOSSC_ERR_NOMEM;
+  }
+  if (s->nalts - first > MAX_PREFIX_ALTS) {
+    qsort_r(s->alts + first, s->nalts - first, sizeof *s->alts,
+            cmp_alt_df_desc, (void *)ix);
+    s->nalts = first + MAX_PREFIX_ALTS;
+  }
+  return 0;
+}
+
+static void begin_part(fossc_searcher *s) {
+  s->parts[s->nparts].alt0 = s->nalts;
+  s->parts[s->nparts].nalt = 0;
+}
+
+static void end_part(fossc_searcher *s) {
+  s->parts[s->nparts].nalt = s->nalts - s->parts[s->nparts].alt0;
+  s->nparts++;
+}
+
+/* Document frequency of a union of terms, assuming independence:
+** N * (1 - prod(1 - df_i / N)). Exact for one term, between max(df) and
+** sum(df) otherwise, and needs no pass over the postings. */
+static float union_df(const fossc_searcher *s, const part *p) {
+  double n = s->ix->ndocs, miss = 1.0;
+  for (uint32_t i = 0; i < p->nalt; i++)
+    miss *= 1.0 - fossc_ix_term_df(s->ix, s->alts[p->alt0 + i].term) / n;
+  return (float)(n * (1.0 - miss));
+}
+
+static float idf_of(const fossc_searcher *s, float df) {
+  double n = s->ix->ndocs;
+  return (float)log(1.0 + (n - df + 0.5) / (df + 0.5));
+}
+
+static int add_concept(fossc_searcher *s, const fossc_qclause *c,
+                       uint32_t part0, fossc_qkind kind) {
+  concept *k = &s->concepts[s->nconcepts++];
+  memset(k, 0, sizeof *k);
+  k->kind = kind;
+  k->occur = c->occur;
+  k->part0 = part0;
+  k->nparts = s->nparts - part0;
+  k->label_off = (uint32_t)s->labels.len;
+  k->label_len = c->len;
+  fossc_buf_append(&s->labels, c->text, c->len);
+  float idf = 0;
+  for (uint32_t i = 0; i < k->nparts; i++)
+    idf += idf_of(s, union_df(s, &s->parts[part0 + i]));
+  k->idf = idf;
+  return s->labels.oom ? FOSSC_ERR_NOMEM : 0;
+}
+
+/* Builds concepts from parsed clauses. Stop words are dropped from plain
+** word lists when other words remain, kept inside phrases. */
+static int build_concepts(fossc_searcher *s, const fossc_query *q) {
+  s->nalts = s->nparts = s->nconcepts = 0;
+  fossc_buf_reset(&s->labels);
+  /* First pass: tokens of every clause, to know if any non-stop word exists. */
+  uint32_t tok0[FOSSC_MAX_CLAUSES], ntoks[FOSSC_MAX_CLAUSES];
+  int any_content = 0;
+  s->ntok = 0;
+  fossc_buf_reset(&s->tokbuf);
+  for (uint32_t i = 0; i < q->nclauses; i++) {
+    const fossc_qclause *c = &q->clauses[i];
+    qtok_ctx qc = {s, s->ntok};
+    tok0[i] = s->ntok;
+    if (fossc_analyze(s->an, c->text, c->len, FOSSC_LANG_UNKNOWN, 0,
+                      on_query_token, &qc))
+      return FOSSC_ERR_NOMEM;
+    ntoks[i] = s->ntok - tok0[i];
+    for (uint32_t t = tok0[i]; t < s->ntok; t++)
+      if (c->occur != FOSSC_Q_NOT &&
+          (!s->tok_stop[t] || c->kind == FOSSC_Q_PHRASE || ntoks[i] > 1))
+        any_content = 1;
+  }
+  for (uint32_t i = 0; i < q->nclauses; i++) {
+    const fossc_qclause *c = &q->clauses[i];
+    if (ntoks[i] == 0) continue;
+    uint32_t part0 = s->nparts;
+    const char *tokp = s->tokbuf.data + s->tok_off[tok0[i]];
+    if (c->kind == FOSSC_Q_PREFIX && ntoks[i] == 1 &&
+        strlen(tokp) >= MIN_PREFIX_BYTES) {
+      begin_part(s);
+      if (add_prefix_alts(s, tokp, strlen(tokp))) return FOSSC_ERR_NOMEM;
+      end_part(s);
+      if (add_concept(s, c, part0, FOSSC_Q_PREFIX)) return FOSSC_ERR_NOMEM;
+      continue;
+    }
+    if (ntoks[i] == 1 && c->kind != FOSSC_Q_PHRASE) {
+      if (s->tok_stop[tok0[i]] && any_content && c->occur == FOSSC_Q_SHOULD)
+        continue;
+    }
+    for (uint32_t t = tok0[i]; t < tok0[i] + ntoks[i]; t++) {
+      const char *p = s->tokbuf.data + s->tok_off[t];
+      begin_part(s);
+      if (add_word_alts(s, p, strlen(p))) return FOSSC_ERR_NOMEM;
+      end_part(s);
+    }
+    fossc_qkind kind = ntoks[i] > 1 ? FOSSC_Q_PHRASE : FOSSC_Q_WORD;
+    if (add_concept(s, c, part0, kind)) return FOSSC_ERR_NOMEM;
+  }
+  return 0;
+}
+
+/* ------------------------------------------------------------ cursors */
+static int open_cursors(fossc_searcher *s) {
+  if (grow_arr((void **)&s->cursors, &s->cursors_cap, s->nalts ? s->nalts : 1,
+               sizeof *s->cursors, 1))
+    return FOSSC_ERR_NOMEM;
+  for (uint32_t i = 0; i < s->nalts; i++) {
+    size_t len;
+    const uint8_t *p = fossc_ix_term_postings(s->ix, s->alts[i].term, &len);
+    s->alts[i].cursor = i;
+    fossc_pcursor_open(&s->cursors[i], p, len,
+                       fossc_ix_term_df(s->ix, s->alts[i].term), s->dctx);
+  }
+  s->ncursors = s->nalts;
+  return 0;
+}
+
+static int any_corrupt(const fossc_searcher *s) {
+  for (uint32_t i = 0; i < s->ncursors; i++)
+    if (s->cursors[i].corrupt) return 1;
+  return 0;
+}
+
+/* Merged, sorted positions of a part at the current document into *dst. */
+static uint32_t part_positions(fossc_searcher *s, const part *p, uint32_t doc,
+                               uint32_t **dst, uint32_t *cap) {
+  uint32_t n = 0;
+  for (uint32_t i = 0; i < p->nalt; i++) {
+    fossc_pcursor *c = &s->cursors[s->alts[p->alt0 + i].cursor];
+    if (c->doc != doc) continue;
+    const uint32_t *pos;
+    uint32_t m = fossc_pcursor_positions(c, &pos);
+    if (grow_arr((void **)dst, cap, n + m, sizeof **dst, 0)) return n;
+    memcpy(*dst + n, pos, (size_t)m * sizeof *pos);
+    n += m;
+  }
+  if (p->nalt > 1) {
+    /* Small insertion sort: alternatives rarely overlap much. */
+    uint32_t *a = *dst;
+    for (uint32_t i = 1; i < n; i++) {
+      uint32_t v = a[i], j = i;
+      while (j > 0 && a[j - 1] > v) {
+        a[j] = a[j - 1];
+        j--;
+      }
+      a[j] = v;
+    }
+  }
+  return n;
+}
+
+static int part_at(const fossc_searcher *s, const part *p, uint32_t doc) {
+  for (uint32_t i = 0; i < p->nalt; i++)
+    if (s->cursors[s->alts[p->alt0 + i].cursor].doc == doc) return 1;
+  return 0;
+}
+
+/* Counts phrase occurrences at doc, split by field. */
+static void eval_phrase(fossc_searcher *s, concept *k, uint32_t doc,
+                        uint32_t body_start) {
+  k->tf_title = k->tf_body = 0;
+  for (uint32_t i = 0; i < k->nparts; i++)
+    if (!part_at(s, &s->parts[k->part0 + i], doc)) return;
+  uint32_t n0 = part_positions(s, &s->parts[k->part0], doc, &s->pos_a,
+                               &s->pos_cap_a);
+  /* Candidates: start positions; filter by each following part. */
+  for (uint32_t i = 1; i < k->nparts && n0; i++) {
+    uint32_t nb = part_positions(s, &s->parts[k->part0 + i], doc, &s->pos_b,
+                                 &s->pos_cap_b);
+    uint32_t out = 0, j = 0;
+    for (uint32_t a = 0; a < n0; a++) {
+      uint32_t want = s->pos_a[a] + i;
+      while (j < nb && s->pos_b[j] < want) j++;
+      if (j < nb && s->pos_b[j] == want) s->pos_a[out++] = s->pos_a[a];
+    }
+    n0 = out;
+  }
+  for (uint32_t a = 0; a < n0; a++) {
+    if (s->pos_a[a] < body_start)
+      k->tf_title += 1;
+    else
+      k->tf_body += 1;
+  }
+}
+
+static void eval_terms(fossc_searcher *s, concept *k, uint32_t doc) {
+  const part *p = &s->parts[k->part0];
+  k->tf_title = k->tf_body = 0;
+  for (uint32_t i = 0; i < p->nalt; i++) {
+    const alt *a = &s->alts[p->alt0 + i];
+    const fossc_pcursor *c = &s->cursors[a->cursor];
+    if (c->doc != doc) continue;
+    k->tf_title += a->weight * c->tft[c->i];
+    k->tf_body += a->weight * c->tfb[c->i];
+  }
+}
+
+static float bm25f(const fossc_searcher *s, const concept *k, uint32_t doc) {
+  const fossc_index *ix = s->ix;
+  float nt = 1.0f - FOSSC_BM25_B_TITLE +
+             FOSSC_BM25_B_TITLE *
+                 (ix->avg_title > 0 ? fossc_ix_title_len(ix, doc) / ix->avg_title : 1);
+  float nb = 1.0f - FOSSC_BM25_B_BODY +
+             FOSSC_BM25_B_BODY *
+                 (ix->avg_body > 0 ? fossc_ix_body_len(ix, doc) / ix->avg_body : 1);
+  float tfn = FOSSC_BM25_W_TITLE * k->tf_title / nt +
+              FOSSC_BM25_W_BODY * k->tf_body / nb;
+  return k->idf * (FOSSC_BM25_K1 + 1) * tfn / (FOSSC_BM25_K1 + tfn);
+}
+
+/* Smallest distance between positions of two word concepts at doc. */
+static uint32_t min_distance(fossc_searcher *s, const concept *a,
+                             const concept *b, uint32_t doc) {
+  uint32_t na = part_positions(s, &s->parts[a->part0], doc, &s->pos_a,
+                               &s->pos_cap_a);
+  uint32_t nb = part_positions(s, &s->parts[b->part0], doc, &s->pos_b,
+                               &s->pos_cap_b);
+  uint32_t best = UINT32_MAX, i = 0, j = 0;
+  while (i < na && j < nb) {
+    uint32_t x = s->pos_a[i], y = s->pos_b[j];
+    uint32_t d = x > y ? x - y : y - x;
+    if (d < best) best = d;
+    if (x < y)
+      i++;
+    else
+      j++;
+  }
+  return best;
+}
+
+typedef struct score_parts {
+  float bm25, prox, coord, total;
+  uint32_t matched, positive;
+} score_parts;
+
+/* Scores the document all cursors are positioned on (or past). Returns 0 if
+** it does not match the query's required/excluded/phrase constraints. */
+static int score_doc(fossc_searcher *s, uint32_t doc, score_parts *sp) {
+  memset(sp, 0, sizeof *sp);
+  uint32_t body_start = fossc_ix_title_len(s->ix, doc) + FOSSC_FIELD_GAP;
+  for (uint32_t i = 0; i < s->nconcepts; i++) {
+    concept *k = &s->concepts[i];
+    k->matched = 0;
+    if (k->occur == FOSSC_Q_NOT) {
+      const part *p = &s->parts[k->part0];
+      for (uint32_t j = 0; j < p->nalt && k->nparts; j++)
+        fossc_pcursor_seek(&s->cursors[s->alts[p->alt0 + j].cursor], doc);
+      if (k->kind == FOSSC_Q_PHRASE) {
+        for (uint32_t q = 1; q < k->nparts; q++) {
+          const part *pp = &s->parts[k->part0 + q];
+          for (uint32_t j = 0; j < pp->nalt; j++)
+            fossc_pcursor_seek(&s->cursors[s->alts[pp->alt0 + j].cursor], doc);
+        }
+        eval_phrase(s, k, doc, body_start);
+      } else {
+        eval_terms(s, k, doc);
+      }
+      if (k->tf_title + k->tf_body > 0) return 0;
+      continue;
+    }
+    sp->positive++;
+    if (k->kind == FOSSC_Q_PHRASE)
+      eval_phrase(s, k, doc, body_start);
+    else
+      eval_terms(s, k, doc);
+    if (k->tf_title + k->tf_body > 0) {
+      k->matched = 1;
+      sp->matched++;
+      sp->bm25 += bm25f(s, k, doc);
+    } else if (k->occur == FOSSC_Q_MUST) {
+      return 0;
+    }
+  }
+  if (sp->matched == 0) return 0;
+  /* Proximity of consecutive matched single-word concepts. */
+  const concept *prev = NULL;
+  for (uint32_t i = 0; i < s->nconcepts; i++) {
+    const concept *k = &s->concepts[i];
+    if (k->occur == FOSSC_Q_NOT || k->kind == FOSSC_Q_PHRASE) {
+      prev = NULL;
+      continue;
+    }
+    if (!k->matched) continue;
+    if (prev) {
+      uint32_t d = min_distance(s, prev, k, doc);
+      if (d >= 1 && d <= PROX_WINDOW)
+        sp->prox += PROX_WEIGHT * (prev->idf < k->idf ? prev->idf : k->idf) / d;
+    }
+    prev = k;
+  }
+  sp->coord = (1.0f + sp->matched) / (1.0f + sp->positive);
+  sp->total = (sp->bm25 + sp->prox) * sp->coord;
+  return 1;
+}
+
+/* ------------------------------------------------------------ top k */
+static int heap_less(const heap_ent *a, const heap_ent *b) {
+  /* The heap's root is the worst hit: lower score, or on ties the later
+  ** document (ties rank by document number, so results are stable). */
+  if (a->score != b->score) return a->score < b->score;
+  return a->doc > b->doc;
+}
+
+static void heap_push(fossc_searcher *s, uint32_t k, float score, uint32_t doc) {
+  heap_ent e = {score, doc};
+  heap_ent *h = s->heap;
+  if (s->heap_n < k) {
+    uint32_t i = s->heap_n++;
+    while (i > 0 && heap_less(&e, &h[(i - 1) / 2])) {
+      h[i] = h[(i - 1) / 2];
+      i = (i - 1) / 2;
+    }
+    h[i] = e;
+    return;
+  }
+  if (!heap_less(&h[0], &e)) return;
+  uint32_t i = 0, n = s->heap_n;
+  for (;;) {
+    uint32_t l = 2 * i + 1, r = l + 1, m = i;
+    const heap_ent *best = &e;
+    if (l < n && heap_less(&h[l], best)) m = l, best = &h[l];
+    if (r < n && heap_less(&h[r], best)) m = r;
+    if (m == i) break;
+    h[i] = h[m];
+    i = m;
+  }
+  h[i] = e;
+}
+
+static int cmp_heap_desc(const void *a, const void *b) {
+  const heap_ent *x = a, *y = b;
+  if (heap_less(x, y)) return 1;
+  if (heap_less(y, x)) return -1;
+  return 0;
+}
+
+/* ------------------------------------------------------------ snippets */
+static int snippet_match(void *ctx, const char *term, size_t len) {
+  fossc_searcher *s = ctx;
+  uint32_t t = fossc_ix_find_term(s->ix, term, len);
+  if (t == FOSSC_HTAB_EMPTY) return -1;
+  uint32_t lo = 0, hi = s->nqterms;
+  while (lo < hi) {
+    uint32_t mid = lo + (hi - lo) / 2;
+    if (s->qterms[mid] < t)
+      lo = mid + 1;
+    else
+      hi = mid;
+  }
+  return lo < s->nqterms && s->qterms[lo] == t ? (int)s->qterm_concept[lo] : -1;
+}
+
+static int collect_query_terms(fossc_searcher *s) {
+  uint32_t cap = s->qterms_cap;
+  if (grow_arr((void **)&s->qterms, &cap, s->nalts + 1, sizeof *s->qterms, 0))
+    return FOSSC_ERR_NOMEM;
+  cap = s->qterms_cap;
+  if (grow_arr((void **)&s->qterm_concept, &cap, s->nalts + 1,
+               sizeof *s->qterm_concept, 0))
+    return FOSSC_ERR_NOMEM;
+  s->qterms_cap = cap;
+  s->nqterms = 0;
+  for (uint32_t i = 0; i < s->nconcepts; i++) {
+    const concept *k = &s->concepts[i];
+    if (k->occur == FOSSC_Q_NOT) continue;
+    for (uint32_t p = 0; p < k->nparts; p++) {
+      const part *pt = &s->parts[k->part0 + p];
+      for (uint32_t a = 0; a < pt->nalt; a++) {
+        /* insertion into the sorted array (queries have few terms) */
+        uint32_t t = s->alts[pt->alt0 + a].term, j = s->nqterms;
+        int dup = 0;
+        for (uint32_t q = 0; q < s->nqterms; q++)
+          if (s->qterms[q] == t) dup = 1;
+        if (dup) continue;
+        while (j > 0 && s->qterms[j - 1] > t) {
+          s->qterms[j] = s->qterms[j - 1];
+          s->qterm_concept[j] = s->qterm_concept[j - 1];
+          j--;
+        }
+        s->qterms[j] = t;
+        s->qterm_concept[j] = i * MAX_PHRASE_WORDS + p;
+        s->nqterms++;
+      }
+    }
+  }
+  return 0;
+}
+
+/* ------------------------------------------------------------ explain */
+static void explain_doc(fossc_searcher *s, uint32_t doc, fossc_buf *b) {
+  /* Fresh cursors positioned on doc, then the same scoring code. */
+  open_cursors(s);
+  for (uint32_t i = 0; i < s->ncursors; i++)
+    fossc_pcursor_seek(&s->cursors[i], doc);
+  score_parts sp;
+  int ok = score_doc(s, doc, &sp);
+  fossc_buf_printf(b, "{\"score\":%.4f,\"bm25f\":%.4f,\"proximity\":%.4f,"
+                   "\"coord\":%.4f,\"matched\":%u,\"concepts\":%u,\"parts\":[",
+                   ok ? sp.total : 0.0, sp.bm25, sp.prox, sp.coord, sp.matched,
+                   sp.positive);
+  int first = 1;
+  for (uint32_t i = 0; i < s->nconcepts; i++) {
+    concept *k = &s->concepts[i];
+    if (k->occur == FOSSC_Q_NOT) continue;
+    if (!first) fossc_buf_putc(b, ',');
+    first = 0;
+    static const char *const kinds[] = {"word", "phrase", "prefix"};
+    fossc_buf_puts(b, "{\"query\":");
+    fossc_json_put_string(b, s->labels.data + k->label_off, k->label_len);
+    fossc_buf_printf(b, ",\"kind\":\"%s\",\"idf\":%.4f,\"tf_title\":%.2f,"
+                     "\"tf_body\":%.2f,\"score\":%.4f,\"terms\":[",
+                     kinds[k->kind], k->idf, k->tf_title, k->tf_body,
+                     k->matched ? bm25f(s, k, doc) : 0.0);
+    int tfirst = 1;
+    for (uint32_t p = 0; p < k->nparts; p++) {
+      const part *pt = &s->parts[k->part0 + p];
+      for (uint32_t a = 0; a < pt->nalt; a++) {
+        const alt *al = &s->alts[pt->alt0 + a];
+        const fossc_pcursor *c = &s->cursors[al->cursor];
+        if (c->doc != doc) continue;
+        uint32_t len;
+        const char *ts = fossc_ix_term_str(s->ix, al->term, &len);
+        if (!tfirst) fossc_buf_putc(b, ',');
+        tfirst = 0;
+        fossc_buf_puts(b, "{\"term\":");
+        fossc_json_put_string(b, ts, len);
+        fossc_buf_printf(b, ",\"via\":\"stem\",\"weight\":%.2f,\"tf_title\":%u,"
+                         "\"tf_body\":%u}",
+                         al->weight, c->tft[c->i], c->tfb[c->i]);
+      }
+    }
+    fossc_buf_puts(b, "]}");
+  }
+  fossc_buf_puts(b, "]}");
+}
+
+/* ------------------------------------------------------------ search */
+int fossc_search(fossc_searcher *s, const fossc_index *ix,
+                 const fossc_search_req *req, fossc_results *out,
+                 fossc_error *err) {
+  uint64_t t0 = fossc_now_us();
+  fossc_query q;
+  memset(out, 0, sizeof *out);
+  s->ix = ix;
+  uint32_t limit = req->limit ? req->limit : FOSSC_DEFAULT_LIMIT;
+  if (limit > FOSSC_MAX_LIMIT || req->offset > FOSSC_MAX_LIMIT - limit)
+    return fossc_error_set(err, FOSSC_ERR_LIMIT,
+                           "offset + limit must not exceed %d", FOSSC_MAX_LIMIT);
+  if (req->query_len > FOSSC_MAX_QUERY_BYTES)
+    return fossc_error_set(err, FOSSC_ERR_LIMIT,
+                           "query is %zu bytes; the limit is %d",
+                           req->query_len, FOSSC_MAX_QUERY_BYTES);
+  if (fossc_utf8_sanitize(req->query, req->query_len, &s->qtext) < 0)
+    return fossc_error_set(err, FOSSC_ERR_NOMEM, "out of memory");
+  int rc = fossc_query_parse(s->qtext.data ? s->qtext.data : "", s->qtext.len,
+                             &q, err);
+  if (rc) return rc;
+  fossc_lang lang = req->lang != FOSSC_LANG_UNKNOWN ? req->lang : q.lang;
+  if (build_concepts(s, &q) || open_cursors(s) || collect_query_terms(s))
+    return fossc_error_set(err, FOSSC_ERR_NOMEM, "out of memory");
+
+  uint32_t k = req->offset + limit;
+  if (grow_arr((void **)&s->heap, &s->heap_cap, k, sizeof *s->heap, 0))
+    return fossc_error_set(err, FOSSC_ERR_NOMEM, "out of memory");
+  s->heap_n = 0;
+  uint64_t total = 0;
+
+  /* Positive cursors drive the walk; NOT cursors are only sought. */
+  uint32_t npos_cur = 0;
+  for (uint32_t i = 0; i < s->nconcepts; i++) {
+    const concept *c = &s->concepts[i];
+    if (c->occur == FOSSC_Q_NOT) continue;
+    for (uint32_t p = 0; p < c->nparts; p++) npos_cur += s->parts[c->part0 + p].nalt;
+  }
+  while (npos_cur) {
+    uint32_t doc = FOSSC_DOC_END;
+    for (uint32_t i = 0; i < s->nconcepts; i++) {
+      const concept *c = &s->concepts[i];
+      if (c->occur == FOSSC_Q_NOT) continue;
+      for (uint32_t p = 0; p < c->nparts; p++) {
+        const part *pt = &s->parts[c->part0 + p];
+        for (uint32_t a = 0; a < pt->nalt; a++) {
+          uint32_t d = s->cursors[s->alts[pt->alt0 + a].cursor].doc;
+          if (d < doc) doc = d;
+        }
+      }
+    }
+    if (doc == FOSSC_DOC_END) break;
+    score_parts sp;
+    if ((lang == FOSSC_LANG_UNKNOWN || fossc_ix_lang(ix, doc) == lang) &&
+        score_doc(s, doc, &sp)) {
+      total++;
+      heap_push(s, k, sp.total, doc);
+    }
+    for (uint32_t i = 0; i < s->nconcepts; i++) {
+      const concept *c = &s->concepts[i];
+      if (c->occur == FOSSC_Q_NOT) continue;
+      for (uint32_t p = 0; p < c->nparts; p++) {
+        const part *pt = &s->parts[c->part0 + p];
+        for (uint32_t a = 0; a < pt->nalt; a++) {
+          fossc_pcursor *cur = &s->cursors[s->alts[pt->alt0 + a].cursor];
+          if (cur->doc == doc) fossc_pcursor_next(cur);
+        }
+      }
+    }
+  }
+  if (any_corrupt(s))
+    return fossc_error_set(err, FOSSC_ERR_CORRUPT,
+                           "%s: section POSTS: a postings block is corrupt",
+                           ix->path);
+
+  /* Results: sorted best first, then the requested page. */
+  qsort(s->heap, s->heap_n, sizeof *s->heap, cmp_heap_desc);
+  uint32_t first = req->offset < s->heap_n ? req->offset : s->heap_n;
+  uint32_t count = s->heap_n - first;
+  if (grow_arr((void **)&s->hits, &s->hits_cap, count + 1, sizeof *s->hits, 0))
+    return fossc_error_set(err, FOSSC_ERR_NOMEM, "out of memory");
+  fossc_buf_reset(&s->out);
+  /* Offsets into s->out, turned into pointers once it stops moving. */
+  typedef struct { size_t id, title, source, snippet, snip_len, expl, expl_len; } offs;
+  offs o[FOSSC_MAX_LIMIT];
+  for (uint32_t r = 0; r < count; r++) {
+    const heap_ent *e = &s->heap[first + r];
+    fossc_docview v;
+    rc = fossc_index_doc(ix, e->doc, &s->docbuf, &v, err);
+    if (rc) return rc;
+    fossc_hit *h = &s->hits[r];
+    memset(h, 0, sizeof *h);
+    h->rank = req->offset + r + 1;
+    h->docnum = e->doc;
+    h->score = e->score;
+    h->lang = v.lang;
+    h->id_len = v.id_len;
+    h->title_len = v.title_len;
+    h->source_len = v.source_len;
+    o[r].id = s->out.len;
+    fossc_buf_append(&s->out, v.id, v.id_len + 1);
+    o[r].title = s->out.len;
+    fossc_buf_append(&s->out, v.title, v.title_len + 1);
+    o[r].source = s->out.len;
+    fossc_buf_append(&s->out, v.source, v.source_len + 1);
+    o[r].snippet = s->out.len;
+    if (req->snippets &&
+        fossc_snippet(s->an, v.body, v.body_len, v.lang, snippet_match, s,
+                      &s->out))
+      return fossc_error_set(err, FOSSC_ERR_NOMEM, "out of memory");
+    o[r].snip_len = s->out.len - o[r].snippet;
+    fossc_buf_putc(&s->out, '\0');
+    o[r].expl = s->out.len;
+    if (req->explain) explain_doc(s, e->doc, &s->out);
+    o[r].expl_len = s->out.len - o[r].expl;
+    fossc_buf_putc(&s->out, '\0');
+  }
+  if (s->out.oom) return fossc_error_set(err, FOSSC_ERR_NOMEM, "out of memory");
+  for (uint32_t r = 0; r < count; r++) {
+    fossc_hit *h = &s->hits[r];
+    h->id = s->out.data + o[r].id;
+    h->title = s->out.data + o[r].title;
+    h->source = s->out.data + o[r].source;
+    h->snippet = s->out.data + o[r].snippet;
+    h->snippet_len = o[r].snip_len;
+    h->explain = req->explain ? s->out.data + o[r].expl : NULL;
+    h->explain_len = o[r].expl_len;
+  }
+  out->total = total;
+  out->count = count;
+  out->hits = s->hits;
+  out->took_us = fossc_now_us() - t0;
+  out->suggestion = NULL;
+  return FOSSC_OK;
+}
+
+int fossc_search_get(fossc_searcher *s, const fossc_index *ix, const char *id,
+                     size_t id_len, fossc_docview *out, fossc_error *err) {
+  uint32_t d;
+  if (fossc_index_find_id(ix, id, id_len, &d))
+    return fossc_error_set(err, FOSSC_ERR_NOTFOUND, "no document with id '%.*s'",
+                           (int)(id_len > 200 ? 200 : id_len), id);
+  int rc = fossc_index_doc(ix, d, &s->docbuf, out, err);
+  if (rc) return rc;
+  if (out->id_len != id_len || memcmp(out->id, id, id_len) != 0)
+    return fossc_error_set(err, FOSSC_ERR_NOTFOUND, "no document with id '%.*s'",
+                           (int)(id_len > 200 ? 200 : id_len), id);
+  return FOSSC_OK;
+}
