@@ -498,8 +498,10 @@ static long term_of(fossc_analyzer *a, fossc_lang lang, const char *surface,
 ** plain form. */
 static unsigned stop_bits(const folded_word *f) {
   unsigned b = fossc_stop_flags(f->surface, f->slen);
-  if (f->plen == f->slen && memcmp(f->plain, f->surface, f->slen) == 0)
-    return b;
+  /* Same length: either plain == surface, or the plain form still has
+  ** non-ASCII letters (stripping never lengthens, and turning a letter into
+  ** ASCII shortens it) and cannot be a Spanish stop word (all ASCII). */
+  if (f->plen == f->slen) return b;
   return (b & FOSSC_STOP_EN) | (fossc_stop_flags(f->plain, f->plen) & FOSSC_STOP_ES);
 }
 

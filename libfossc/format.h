@@ -24,17 +24,20 @@
 #define FOSSC_SEC_WORDS "WORDS" /* word entries: plain form -> term */
 #define FOSSC_SEC_WSTR "WSTR"   /* word strings */
 #define FOSSC_SEC_NORMS "NORMS" /* per document: lengths, language */
-#define FOSSC_SEC_DBLK "DBLK"   /* document store block index */
-#define FOSSC_SEC_DDOC "DDOC"   /* per document: block, offset in block */
-#define FOSSC_SEC_DOCS "DOCS"   /* zstd-compressed document blocks */
+#define FOSSC_SEC_DDOC "DDOC"   /* per document: where its fields and body are */
+#define FOSSC_SEC_FBLK "FBLK"   /* field store block index */
+#define FOSSC_SEC_FLDS "FLDS"   /* zstd blocks of id, title, source, lang */
+#define FOSSC_SEC_DBLK "DBLK"   /* body store block index */
+#define FOSSC_SEC_DOCS "DOCS"   /* zstd blocks of bodies */
 #define FOSSC_SEC_IDS "IDS"     /* (XXH3(id), docnum) sorted */
 
 /* META: little-endian fields at these offsets. */
-#define FOSSC_META_BYTES 64
+#define FOSSC_META_BYTES 128
 /* u32 doc_count @0, u32 term_count @4, u32 word_count @8, u32 block_docs @12,
 ** u64 title_tokens @16, u64 body_tokens @24, u32 store_blocks @32,
 ** u32 docs_en @36, u32 docs_es @40, f32 k1 @44, f32 w_title @48,
-** f32 b_title @52, f32 w_body @56, f32 b_body @60 */
+** f32 b_title @52, f32 w_body @56, f32 b_body @60, u32 field_blocks @64,
+** zeros to 128 (reserved) */
 
 #define FOSSC_TERM_ENTRY_BYTES 24
 /* u32 str_off @0, u32 df @4, u64 post_off @8, u32 post_len @16,
@@ -46,8 +49,10 @@
 /* u32 body_len @0, u16 title_len @4 (capped at 65535), u8 lang @6, u8 0 */
 #define FOSSC_DBLK_ENTRY_BYTES 16
 /* u64 offset in DOCS @0, u32 compressed length @8, u32 raw length @12 */
-#define FOSSC_DDOC_ENTRY_BYTES 8
-/* u32 block @0, u32 offset in the raw block @4 */
+#define FOSSC_DDOC_ENTRY_BYTES 16
+/* u32 field block @0, u32 offset in it @4, u32 body block @8, u32 offset
+** in it @12. A field record: varint-prefixed id, title, source, then a
+** u8 language; a body record: varint-prefixed body. */
 #define FOSSC_IDS_ENTRY_BYTES 12
 /* u64 XXH3_64bits(id) @0, u32 docnum @8 */
 
@@ -66,6 +71,12 @@
 ** before compression: big enough for zstd to find redundancy, small enough
 ** that fetching one document for a snippet stays cheap. */
 #define FOSSC_STORE_BLOCK_BYTES (32u << 10)
+/* Largest raw store block a reader accepts: a block holds whole records,
+** so one document's body (up to 64 MiB, FOSSC_MAX_RECORD_BYTES) plus the
+** block it started in. */
+#define FOSSC_MAX_STORE_RAW (FOSSC_STORE_BLOCK_BYTES + (64u << 20))
+/* Field blocks are small: a result page reads ten of them. */
+#define FOSSC_FIELDS_BLOCK_BYTES (4u << 10)
 
 /* BM25F parameters, stored in META and used for the block maxima. */
 #define FOSSC_BM25_K1 1.2f

@@ -50,11 +50,21 @@ static unsigned spanish_letters(const char *w, size_t len) {
   return n;
 }
 
+/* Stop words that are also common tokens of code and tables ("o---o",
+** "x y z", "ti,omap3", "i++", "OS") or rare in prose: weak evidence. */
+static int weak_stop(const char *w, size_t len) {
+  if (len == 1) return 1;
+  if (len != 2) return 0;
+  return (w[0] == 't' && (w[1] == 'i' || w[1] == 'e' || w[1] == 'u')) ||
+         (w[0] == 'o' && w[1] == 's') || (w[0] == 'm' && w[1] == 'i') ||
+         (w[0] == 's' && w[1] == 'i');
+}
+
 void fossc_lang_score_word(fossc_lang_score *s, const char *w, size_t len,
                            unsigned stop) {
   uint32_t en = 0, es = 0;
-  if ((stop & FOSSC_STOP_EN) && !(stop & FOSSC_STOP_ES)) en += W_STOP;
-  if ((stop & FOSSC_STOP_ES) && !(stop & FOSSC_STOP_EN)) es += W_STOP;
+  if (stop == FOSSC_STOP_EN) en += weak_stop(w, len) ? W_WEAK : W_STOP;
+  if (stop == FOSSC_STOP_ES) es += weak_stop(w, len) ? W_WEAK : W_STOP;
   if (!stop && len >= 3) {
     if (spanish_letters(w, len)) es += W_ACCENT;
     /* Spanish shapes; the accentless spellings count too (cion, tambien). */
@@ -72,19 +82,22 @@ void fossc_lang_score_word(fossc_lang_score *s, const char *w, size_t len,
                           ends_with(w, len, "ido") || ends_with(w, len, "ida") ||
                           ends_with(w, len, "idos") || ends_with(w, len, "idas")))
       es += W_WEAK;
-    else if (len >= 4 && (ends_with(w, len, "os") || ends_with(w, len, "as")))
+    else if (len >= 4 && (ends_with(w, len, "os") || ends_with(w, len, "as") ||
+                          ends_with(w, len, "a") || ends_with(w, len, "o")))
       es += W_WEAK;
+    if (w[0] == 'l' && w[1] == 'l') es += W_WEAK; /* llamar, lleva */
     /* English shapes. */
     if (len >= 5 && ends_with(w, len, "ing")) en += W_SHAPE;
     else if (ends_with(w, len, "tion") || ends_with(w, len, "tions")) en += W_SHAPE;
     else if (len >= 4 && ends_with(w, len, "ly")) en += W_SHAPE;
-    else if (ends_with(w, len, "'s") || memchr(w, '\'', len)) en += W_SHAPE;
+    else if (memchr(w, '\'', len)) en += W_SHAPE; /* 's, n't */
     else if (len >= 4 && (ends_with(w, len, "ed") || ends_with(w, len, "ness") ||
-                          ends_with(w, len, "ful") || ends_with(w, len, "ment")))
+                          ends_with(w, len, "ful") || ends_with(w, len, "ment") ||
+                          ends_with(w, len, "ght") || ends_with(w, len, "ck")))
       en += W_WEAK;
-    if (w[0] == 't' && w[1] == 'h') en += W_WEAK;
-    else if (w[0] == 'w' && w[1] == 'h') en += W_WEAK;
-    else if (memchr(w, 'w', len) || memchr(w, 'k', len)) en += W_WEAK;
+    if (memchr(w, 'w', len) || memchr(w, 'k', len) || memmem(w, len, "th", 2) ||
+        memmem(w, len, "sh", 2) || memmem(w, len, "ee", 2) || memmem(w, len, "oo", 2))
+      en += W_WEAK;
   }
   if (en || es) s->evidence++;
   s->en += en;

@@ -63,8 +63,10 @@ static const struct {
     {FOSSC_SEC_WORDS, offsetof(fossc_index, words), 1},
     {FOSSC_SEC_WSTR, offsetof(fossc_index, wstr), 1},
     {FOSSC_SEC_NORMS, offsetof(fossc_index, norms), 1},
-    {FOSSC_SEC_DBLK, offsetof(fossc_index, dblk), 1},
     {FOSSC_SEC_DDOC, offsetof(fossc_index, ddoc), 1},
+    {FOSSC_SEC_FBLK, offsetof(fossc_index, fblk), 1},
+    {FOSSC_SEC_FLDS, offsetof(fossc_index, flds), 1},
+    {FOSSC_SEC_DBLK, offsetof(fossc_index, dblk), 1},
     {FOSSC_SEC_DOCS, offsetof(fossc_index, docs), 1},
     {FOSSC_SEC_IDS, offsetof(fossc_index, ids), 1},
 };
@@ -150,6 +152,7 @@ static int check_records(fossc_index *ix, fossc_error *err) {
   ix->title_tokens = fossc_rd64(mt + 16);
   ix->body_tokens = fossc_rd64(mt + 24);
   ix->nblocks = fossc_rd32(mt + 32);
+  ix->nfblocks = fossc_rd32(mt + 64);
   ix->docs_en = fossc_rd32(mt + 36);
   ix->docs_es = fossc_rd32(mt + 40);
   if (rdf32(mt + 44) != FOSSC_BM25_K1 || rdf32(mt + 48) != FOSSC_BM25_W_TITLE ||
@@ -201,24 +204,32 @@ static int check_records(fossc_index *ix, fossc_error *err) {
   for (uint32_t d = 0; d < ix->ndocs; d++)
     if (fossc_rd32(ix->ids.p + (size_t)d * FOSSC_IDS_ENTRY_BYTES + 8) >= ix->ndocs)
       return corrupt(err, ix, "IDS", "document number out of range");
-  if (ix->dblk.len != (uint64_t)ix->nblocks * FOSSC_DBLK_ENTRY_BYTES)
-    return corrupt(err, ix, "DBLK", "size does not match the block count");
-  for (uint32_t b = 0; b < ix->nblocks; b++) {
-    const uint8_t *e = ix->dblk.p + (size_t)b * FOSSC_DBLK_ENTRY_BYTES;
-    uint64_t off = fossc_rd64(e), len = fossc_rd32(e + 8);
-    if (off > ix->docs.len || len > ix->docs.len - off ||
-        fossc_rd32(e + 12) > FOSSC_STORE_BLOCK_BYTES + (64u << 20))
-      return corrupt(err, ix, "DBLK", "block out of DOCS");
+  const fossc_section *blk[2] = {&ix->fblk, &ix->dblk};
+  const fossc_section *data[2] = {&ix->flds, &ix->docs};
+  const uint32_t nb[2] = {ix->nfblocks, ix->nblocks};
+  const char *names[2] = {"FBLK", "DBLK"};
+  for (int k = 0; k < 2; k++) {
+    if (blk[k]->len != (uint64_t)nb[k] * FOSSC_DBLK_ENTRY_BYTES)
+      return corrupt(err, ix, names[k], "size does not match the block count");
+    for (uint32_t b = 0; b < nb[k]; b++) {
+      const uint8_t *e = blk[k]->p + (size_t)b * FOSSC_DBLK_ENTRY_BYTES;
+      uint64_t off = fossc_rd64(e), len = fossc_rd32(e + 8);
+      if (off > data[k]->len || len > data[k]->len - off ||
+          fossc_rd32(e + 12) > FOSSC_MAX_STORE_RAW)
+        return corrupt(err, ix, names[k], "block out of its data section");
+    }
   }
   if (ix->ddoc.len != (uint64_t)ix->ndocs * FOSSC_DDOC_ENTRY_BYTES)
     return corrupt(err, ix, "DDOC", "size does not match the document count");
   for (uint32_t d = 0; d < ix->ndocs; d++) {
     const uint8_t *e = ix->ddoc.p + (size_t)d * FOSSC_DDOC_ENTRY_BYTES;
-    uint32_t b = fossc_rd32(e);
-    if (b >= ix->nblocks ||
-        fossc_rd32(e + 4) >=
-            fossc_rd32(ix->dblk.p + (size_t)b * FOSSC_DBLK_ENTRY_BYTES + 12))
-      return corrupt(err, ix, "DDOC", "document outside its block");
+    for (int k = 0; k < 2; k++) {
+      uint32_t b = fossc_rd32(e + 8 * k);
+      if (b >= nb[k] ||
+          fossc_rd32(e + 8 * k + 4) >=
+              fossc_rd32(blk[k]->p + (size_t)b * FOSSC_DBLK_ENTRY_BYTES + 12))
+        return corrupt(err, ix, "DDOC", "document outside its block");
+    }
   }
   return FOSSC_OK;
 }
@@ -337,7 +348,8 @@ void fossc_index_stats_json(const fossc_index *ix, fossc_buf *out) {
       ix->map_len, (unsigned long long)ix->posts.len,
       (unsigned long long)(ix->terms.len + ix->tstr.len + ix->words.len +
                            ix->wstr.len),
-      (unsigned long long)(ix->docs.len + ix->dblk.len + ix->ddoc.len),
+      (unsigned long long)(ix->docs.len + ix->dblk.len + ix->ddoc.len +
+                           ix->flds.len + ix->fblk.len),
       ix->avg_title, ix->avg_body);
 }
 
@@ -351,60 +363,86 @@ static int get_str(const uint8_t **p, const uint8_t *end, const char **s,
   return 0;
 }
 
-int fossc_index_doc(const fossc_index *ix, uint32_t docnum, fossc_buf *scratch,
-                    fossc_docview *out, fossc_error *err) {
+/* Decompresses block b of a store into scratch at offset `at`; returns the
+** raw length or -1. */
+static long load_store_block(const fossc_section *blk, const fossc_section *data,
+                             uint32_t b, fossc_buf *scratch, size_t at) {
+  const uint8_t *be = blk->p + (size_t)b * FOSSC_DBLK_ENTRY_BYTES;
+  uint64_t zoff = fossc_rd64(be);
+  uint32_t zlen = fossc_rd32(be + 8), rawlen = fossc_rd32(be + 12);
+  scratch->len = at;
+  if (fossc_buf_reserve(scratch, rawlen)) return -1;
+  size_t got = ZSTD_decompress(scratch->data + at, rawlen, data->p + zoff, zlen);
+  if (ZSTD_isError(got) || got != rawlen) return -1;
+  scratch->len = at + rawlen;
+  return (long)rawlen;
+}
+
+int fossc_ix_doc(const fossc_index *ix, uint32_t docnum, int with_body,
+                 fossc_buf *scratch, fossc_docview *out, fossc_error *err) {
   if (docnum >= ix->ndocs)
     return fossc_error_set(err, FOSSC_ERR_NOTFOUND, "no document %u", docnum);
   const uint8_t *e = ix->ddoc.p + (size_t)docnum * FOSSC_DDOC_ENTRY_BYTES;
-  uint32_t b = fossc_rd32(e), off = fossc_rd32(e + 4);
-  const uint8_t *be = ix->dblk.p + (size_t)b * FOSSC_DBLK_ENTRY_BYTES;
-  uint64_t zoff = fossc_rd64(be);
-  uint32_t zlen = fossc_rd32(be + 8), rawlen = fossc_rd32(be + 12);
   fossc_buf_reset(scratch);
-  /* Room for the block plus NULs after each of the four strings. */
-  if (fossc_buf_reserve(scratch, (size_t)rawlen + 8))
-    return fossc_error_set(err, FOSSC_ERR_NOMEM, "out of memory");
-  size_t got = ZSTD_decompress(scratch->data, rawlen, ix->docs.p + zoff, zlen);
-  if (ZSTD_isError(got) || got != rawlen)
-    return fossc_error_set(err, FOSSC_ERR_CORRUPT,
-                           "%s: section DOCS: block %u does not decompress",
-                           ix->path, b);
-  scratch->len = rawlen;
-  const uint8_t *p = (const uint8_t *)scratch->data + off;
-  const uint8_t *end = (const uint8_t *)scratch->data + rawlen;
-  fossc_docview v = {0};
-  v.docnum = docnum;
-  if (get_str(&p, end, &v.id, &v.id_len) ||
-      get_str(&p, end, &v.title, &v.title_len) ||
-      get_str(&p, end, &v.source, &v.source_len) || p >= end ||
-      *p >= FOSSC_LANG_COUNT)
-    goto bad;
-  v.lang = (fossc_lang)*p++;
-  if (get_str(&p, end, &v.body, &v.body_len)) goto bad;
-  /* Copy the strings past the block so each can be NUL-terminated; keep
-  ** offsets, not pointers, since the reserve may move the buffer. */
-  const char *srcs[4] = {v.id, v.title, v.source, v.body};
-  size_t lens[4] = {v.id_len, v.title_len, v.source_len, v.body_len};
-  size_t rel[4];
-  for (int i = 0; i < 4; i++) rel[i] = (size_t)(srcs[i] - scratch->data);
-  size_t base = scratch->len;
+  /* Layout of scratch: [field block][body block][copies of the strings,
+  ** each NUL-terminated]. Offsets, not pointers, survive the reserves. */
+  long flen = load_store_block(&ix->fblk, &ix->flds, fossc_rd32(e), scratch, 0);
+  if (flen < 0) goto bad_block;
+  long blen = 0;
+  if (with_body) {
+    blen = load_store_block(&ix->dblk, &ix->docs, fossc_rd32(e + 8), scratch,
+                            (size_t)flen);
+    if (blen < 0) goto bad_block;
+  }
+  size_t rel[4] = {0}, lens[4] = {0};
+  const char *str;
+  const uint8_t *p = (const uint8_t *)scratch->data + fossc_rd32(e + 4);
+  const uint8_t *end = (const uint8_t *)scratch->data + flen;
+  for (int i = 0; i < 3; i++) {
+    if (get_str(&p, end, &str, &lens[i])) goto bad;
+    rel[i] = (size_t)(str - scratch->data);
+  }
+  if (p >= end || *p >= FOSSC_LANG_COUNT) goto bad;
+  fossc_lang lang = (fossc_lang)*p;
+  if (with_body) {
+    p = (const uint8_t *)scratch->data + flen + fossc_rd32(e + 12);
+    end = (const uint8_t *)scratch->data + flen + blen;
+    if (get_str(&p, end, &str, &lens[3])) goto bad;
+    rel[3] = (size_t)(str - scratch->data);
+  }
   if (fossc_buf_reserve(scratch, lens[0] + lens[1] + lens[2] + lens[3] + 4))
     return fossc_error_set(err, FOSSC_ERR_NOMEM, "out of memory");
-  size_t at = base;
+  fossc_docview v = {0};
+  v.docnum = docnum;
+  v.lang = lang;
+  size_t at = scratch->len;
   const char **dst[4] = {&v.id, &v.title, &v.source, &v.body};
+  size_t *dlen[4] = {&v.id_len, &v.title_len, &v.source_len, &v.body_len};
   for (int i = 0; i < 4; i++) {
     memcpy(scratch->data + at, scratch->data + rel[i], lens[i]);
     scratch->data[at + lens[i]] = '\0';
     *dst[i] = scratch->data + at;
+    *dlen[i] = lens[i];
     at += lens[i] + 1;
   }
   scratch->len = at;
   *out = v;
   return FOSSC_OK;
+bad_block:
+  if (scratch->oom) return fossc_error_set(err, FOSSC_ERR_NOMEM, "out of memory");
+  return fossc_error_set(err, FOSSC_ERR_CORRUPT,
+                         "%s: section %s: block of document %u does not "
+                         "decompress", ix->path, with_body ? "DOCS/FLDS" : "FLDS",
+                         docnum);
 bad:
   return fossc_error_set(err, FOSSC_ERR_CORRUPT,
-                         "%s: section DOCS: document %u is malformed",
+                         "%s: document store: document %u is malformed",
                          ix->path, docnum);
+}
+
+int fossc_index_doc(const fossc_index *ix, uint32_t docnum, fossc_buf *scratch,
+                    fossc_docview *out, fossc_error *err) {
+  return fossc_ix_doc(ix, docnum, 1, scratch, out, err);
 }
 
 int fossc_index_find_id(const fossc_index *ix, const char *id, size_t len,

@@ -21,9 +21,9 @@ struct fossc_index {
   char *path;          /* generation file (owned) */
   const uint8_t *map;  /* whole file, read-only mapping */
   size_t map_len;
-  fossc_section meta, terms, tstr, posts, words, wstr, norms, dblk, ddoc, docs,
-      ids;
-  uint32_t ndocs, nterms, nwords, nblocks;
+  fossc_section meta, terms, tstr, posts, words, wstr, norms, ddoc, fblk, flds,
+      dblk, docs, ids;
+  uint32_t ndocs, nterms, nwords, nblocks, nfblocks;
   uint64_t title_tokens, body_tokens;
   uint32_t docs_en, docs_es;
   float avg_title, avg_body;
@@ -68,6 +68,11 @@ static inline uint32_t fossc_ix_title_len(const fossc_index *ix, uint32_t d) {
 static inline fossc_lang fossc_ix_lang(const fossc_index *ix, uint32_t d) {
   return (fossc_lang)ix->norms.p[(size_t)d * FOSSC_NORM_ENTRY_BYTES + 6];
 }
+
+/* Loads document d's fields, and its body too when with_body (else body is
+** "" and body_len 0). See fossc_index_doc. */
+int fossc_ix_doc(const fossc_index *ix, uint32_t d, int with_body,
+                 fossc_buf *scratch, fossc_docview *out, fossc_error *err);
 
 /* Looks a term up; returns its index or FOSSC_HTAB_EMPTY. */
 uint32_t fossc_ix_find_term(const fossc_index *ix, const char *s, size_t n);

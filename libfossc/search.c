@@ -758,7 +758,7 @@ int fossc_search(fossc_searcher *s, const fossc_index *ix,
   for (uint32_t r = 0; r < count; r++) {
     const heap_ent *e = &s->heap[first + r];
     fossc_docview v;
-    rc = fossc_index_doc(ix, e->doc, &s->docbuf, &v, err);
+    rc = fossc_ix_doc(ix, e->doc, req->snippets, &s->docbuf, &v, err);
     if (rc) return rc;
     fossc_hit *h = &s->hits[r];
     memset(h, 0, sizeof *h);

@@ -202,7 +202,10 @@ unsigned fossc_stop_flags(const char *word, size_t len) {
     uint16_t v = stop_hash[(h + p) & (STOP_HASH_SLOTS - 1)];
     if (v == 0) return 0;
     const stop_entry *e = &stop_table[v - 1];
-    if (e->len == len && memcmp(e->word, word, len) == 0) return e->flags;
+    if (e->len != len) continue;
+    size_t k = 0; /* inline compare: words are short, a call costs more */
+    while (k < len && e->word[k] == word[k]) k++;
+    if (k == len) return e->flags;
   }
   return 0;
 }

@@ -28,6 +28,14 @@
 /* Writes to the file are batched to this size: few syscalls, bounded RAM. */
 #define WRITE_CHUNK (1u << 20)
 
+typedef struct doc_store {
+  fossc_buf raw;  /* the block being filled */
+  fossc_buf comp; /* compressed blocks */
+  fossc_buf blk;  /* block index entries (FOSSC_DBLK_ENTRY_BYTES each) */
+  uint32_t nblocks;
+  size_t block_bytes; /* raw size that closes a block */
+} doc_store;
+
 typedef struct term_rec {
   uint32_t str_off; /* into w->strs */
   uint8_t len;
@@ -57,13 +65,11 @@ struct fossc_writer {
   uint16_t *title_len;
   uint8_t *lang;
   uint64_t *ids; /* XXH3(id) << 32 is not enough: (hash, docnum) pairs */
-  uint32_t *ddoc; /* block, offset pairs */
+  uint32_t *ddoc; /* per doc: field block, offset, body block, offset */
   fossc_htab id_ix; /* id hash -> docnum, for duplicate detection */
-  /* document store */
-  fossc_buf store_raw;  /* the block being filled */
-  fossc_buf store;      /* compressed blocks */
-  fossc_buf dblk;       /* block index entries */
-  uint32_t store_blocks;
+  /* document stores: short fields (for result lists) apart from bodies
+  ** (for snippets and GET), so a result list decompresses small blocks */
+  doc_store fst, bst;
   ZSTD_CCtx *cctx;
   /* token collection for the current document */
   uint64_t *occ; /* term id << 32 | position */
@@ -186,6 +192,8 @@ int fossc_writer_create(const fossc_writer_opts *opts, fossc_writer **out,
     fossc_writer_free(w);
     return rc;
   }
+  w->fst.block_bytes = FOSSC_FIELDS_BLOCK_BYTES;
+  w->bst.block_bytes = FOSSC_STORE_BLOCK_BYTES;
   w->cctx = ZSTD_createCCtx();
   if (!w->cctx || fossc_htab_init(&w->term_ix, 1024) ||
       fossc_htab_init(&w->word_ix, 1024) || fossc_htab_init(&w->pair_ix, 1024) ||
@@ -216,9 +224,12 @@ void fossc_writer_free(fossc_writer *w) {
   fossc_free(w->ids);
   fossc_free(w->ddoc);
   fossc_htab_release(&w->id_ix);
-  fossc_buf_free(&w->store_raw);
-  fossc_buf_free(&w->store);
-  fossc_buf_free(&w->dblk);
+  doc_store *st[2] = {&w->fst, &w->bst};
+  for (int i = 0; i < 2; i++) {
+    fossc_buf_free(&st[i]->raw);
+    fossc_buf_free(&st[i]->comp);
+    fossc_buf_free(&st[i]->blk);
+  }
   ZSTD_freeCCtx(w->cctx);
   fossc_free(w->occ);
   fossc_buf_free(&w->tmp);
@@ -282,21 +293,20 @@ static int flush_occurrences(fossc_writer *w, uint32_t d, uint32_t body_start) {
   return 0;
 }
 
-static int store_flush_block(fossc_writer *w) {
-  if (w->store_raw.len == 0) return 0;
-  size_t bound = ZSTD_compressBound(w->store_raw.len);
-  if (fossc_buf_reserve(&w->store, bound)) return FOSSC_ERR_NOMEM;
-  size_t z = ZSTD_compressCCtx(w->cctx, w->store.data + w->store.len, bound,
-                               w->store_raw.data, w->store_raw.len,
-                               w->opts.zstd_level);
+static int store_flush_block(fossc_writer *w, doc_store *st) {
+  if (st->raw.len == 0) return 0;
+  size_t bound = ZSTD_compressBound(st->raw.len);
+  if (fossc_buf_reserve(&st->comp, bound)) return FOSSC_ERR_NOMEM;
+  size_t z = ZSTD_compressCCtx(w->cctx, st->comp.data + st->comp.len, bound,
+                               st->raw.data, st->raw.len, w->opts.zstd_level);
   if (ZSTD_isError(z)) return FOSSC_ERR_INTERNAL;
-  fossc_buf_put_u64(&w->dblk, w->store.len);
-  fossc_buf_put_u32(&w->dblk, (uint32_t)z);
-  fossc_buf_put_u32(&w->dblk, (uint32_t)w->store_raw.len);
-  w->store.len += z;
-  w->store_blocks++;
-  fossc_buf_reset(&w->store_raw);
-  return w->dblk.oom ? FOSSC_ERR_NOMEM : 0;
+  fossc_buf_put_u64(&st->blk, st->comp.len);
+  fossc_buf_put_u32(&st->blk, (uint32_t)z);
+  fossc_buf_put_u32(&st->blk, (uint32_t)st->raw.len);
+  st->comp.len += z;
+  st->nblocks++;
+  fossc_buf_reset(&st->raw);
+  return st->blk.oom ? FOSSC_ERR_NOMEM : 0;
 }
 
 static void put_str(fossc_buf *b, const char *s, size_t n) {
@@ -341,7 +351,7 @@ int fossc_writer_add(fossc_writer *w, const fossc_doc *doc, fossc_error *err) {
   cap = w->docs_cap;
   rc |= grow((void **)&w->ids, &cap, d + 1, sizeof *w->ids);
   cap = w->docs_cap;
-  rc |= grow((void **)&w->ddoc, &cap, d + 1, 2 * sizeof *w->ddoc);
+  rc |= grow((void **)&w->ddoc, &cap, d + 1, 4 * sizeof *w->ddoc);
   if (rc) goto oom;
   w->docs_cap = cap;
 
@@ -378,18 +388,22 @@ int fossc_writer_add(fossc_writer *w, const fossc_doc *doc, fossc_error *err) {
   w->bytes_in += doc->title_len + doc->body_len;
 
   /* Stored fields, for GET and snippets. */
-  w->ddoc[2 * d] = w->store_blocks;
-  w->ddoc[2 * d + 1] = (uint32_t)w->store_raw.len;
-  put_str(&w->store_raw, doc->id, doc->id_len);
-  put_str(&w->store_raw, doc->title, doc->title_len);
-  put_str(&w->store_raw, doc->source, doc->source_len);
-  fossc_buf_putc(&w->store_raw, (char)lang);
-  put_str(&w->store_raw, doc->body, doc->body_len);
-  if (w->store_raw.oom) goto oom;
-  if (w->store_raw.len >= FOSSC_STORE_BLOCK_BYTES) {
-    rc = store_flush_block(w);
-    if (rc) goto fail;
-  }
+  w->ddoc[4 * d] = w->fst.nblocks;
+  w->ddoc[4 * d + 1] = (uint32_t)w->fst.raw.len;
+  put_str(&w->fst.raw, doc->id, doc->id_len);
+  put_str(&w->fst.raw, doc->title, doc->title_len);
+  put_str(&w->fst.raw, doc->source, doc->source_len);
+  fossc_buf_putc(&w->fst.raw, (char)lang);
+  w->ddoc[4 * d + 2] = w->bst.nblocks;
+  w->ddoc[4 * d + 3] = (uint32_t)w->bst.raw.len;
+  put_str(&w->bst.raw, doc->body, doc->body_len);
+  if (w->fst.raw.oom || w->bst.raw.oom) goto oom;
+  if (w->fst.raw.len >= w->fst.block_bytes &&
+      (rc = store_flush_block(w, &w->fst)))
+    goto fail;
+  if (w->bst.raw.len >= w->bst.block_bytes &&
+      (rc = store_flush_block(w, &w->bst)))
+    goto fail;
   if (fossc_htab_insert(&w->id_ix, idh, d)) goto oom;
   w->ndocs++;
   return FOSSC_OK;
@@ -564,7 +578,10 @@ static int write_sections(fossc_writer *w, sec_writer *s,
     rc = FOSSC_ERR_NOMEM;
     goto done;
   }
-  if ((rc = store_flush_block(w))) goto done; /* META counts the blocks */
+  /* META counts the blocks */
+  if ((rc = store_flush_block(w, &w->fst)) ||
+      (rc = store_flush_block(w, &w->bst)))
+    goto done;
   for (uint32_t i = 0; i < n; i++) order[i] = i;
   sort_w = w;
   qsort(order, n, sizeof *order, cmp_term_ids);
@@ -580,7 +597,8 @@ static int write_sections(fossc_writer *w, sec_writer *s,
   put_le32(meta + 12, FOSSC_BLOCK_DOCS);
   put_le64(meta + 16, w->title_tokens);
   put_le64(meta + 24, w->body_tokens);
-  put_le32(meta + 32, w->store_blocks);
+  put_le32(meta + 32, w->bst.nblocks);
+  put_le32(meta + 64, w->fst.nblocks);
   put_le32(meta + 36, w->docs_lang[FOSSC_LANG_EN]);
   put_le32(meta + 40, w->docs_lang[FOSSC_LANG_ES]);
   float params[5] = {FOSSC_BM25_K1, FOSSC_BM25_W_TITLE, FOSSC_BM25_B_TITLE,
@@ -694,19 +712,19 @@ static int write_sections(fossc_writer *w, sec_writer *s,
 
   /* Document store */
   fossc_buf_reset(&b);
-  for (uint32_t d = 0; d < w->ndocs; d++) {
-    fossc_buf_put_u32(&b, w->ddoc[2 * d]);
-    fossc_buf_put_u32(&b, w->ddoc[2 * d + 1]);
-  }
-  if (b.oom || w->store.oom) {
+  for (uint32_t d = 0; d < 4 * w->ndocs; d++) fossc_buf_put_u32(&b, w->ddoc[d]);
+  if (b.oom || w->fst.comp.oom || w->bst.comp.oom) {
     rc = FOSSC_ERR_NOMEM;
     goto done;
   }
-  if ((rc = sw_section(s, FOSSC_SEC_DDOC, b.data, b.len))) goto done;
-  if ((rc = sw_section(s, FOSSC_SEC_DBLK, w->dblk.data, w->dblk.len))) goto done;
-  if ((rc = sw_section(s, FOSSC_SEC_DOCS, w->store.data, w->store.len)))
+  if ((rc = sw_section(s, FOSSC_SEC_DDOC, b.data, b.len)) ||
+      (rc = sw_section(s, FOSSC_SEC_FBLK, w->fst.blk.data, w->fst.blk.len)) ||
+      (rc = sw_section(s, FOSSC_SEC_FLDS, w->fst.comp.data, w->fst.comp.len)) ||
+      (rc = sw_section(s, FOSSC_SEC_DBLK, w->bst.blk.data, w->bst.blk.len)) ||
+      (rc = sw_section(s, FOSSC_SEC_DOCS, w->bst.comp.data, w->bst.comp.len)))
     goto done;
-  st->store_bytes = w->store.len + w->dblk.len + b.len;
+  st->store_bytes = w->fst.comp.len + w->fst.blk.len + w->bst.comp.len +
+                    w->bst.blk.len + b.len;
   rc = sw_flush(s);
 done:
   fossc_free(order);
