@@ -94,7 +94,8 @@ int fossc_corpus_read(const char *path, int strict, fossc_doc_cb doc_cb,
 
 /* Formats for fossc_corpus_read_buffer. */
 enum {
-  FOSSC_CORPUS_AUTO = 0, /* JSONL if the first non-blank byte is '{', else TEXT */
+  FOSSC_CORPUS_AUTO = 0, /* JSONL if the first non-blank byte is '{',
+                         ** else TEXT */
   FOSSC_CORPUS_JSONL,
   FOSSC_CORPUS_TEXT,     /* .txt: the blog format when it has a "Continue
                          ** reading " line, else one document */
