@@ -30,7 +30,7 @@ static void usage(FILE *f) {
           "  -n N             number of results (default %d, at most %d)\n"
           "  --offset N       skip the first N results\n"
           "  --addr HOST:PORT daemon address (env FOSSC_ADDR; default %s)\n"
-          "  --lang en|es     only documents in this language\n"
+          "  --lang en|es|any only documents in this language\n"
           "  --json           print the daemon's JSON reply as is\n"
           "  --explain        show how each score was computed\n"
           "  --timeout S      seconds to wait for the daemon (default %.0f)\n"
@@ -219,7 +219,7 @@ int main(int argc, char **argv) {
       case 'l':
         if (strcmp(optarg, "en") != 0 && strcmp(optarg, "es") != 0 &&
             strcmp(optarg, "any") != 0) {
-          fprintf(stderr, "fossc-query: --lang must be en or es\n");
+          fprintf(stderr, "fossc-query: --lang must be en, es or any\n");
           return EXIT_FAIL;
         }
         lang = optarg;

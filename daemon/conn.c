@@ -44,6 +44,7 @@ struct fossc_sd_conn {
   fossc_format fmt;    /* the connection's default reply format */
   unsigned bad_lines;  /* consecutive error replies */
   int eof;             /* no more input will come (client EOF or shutdown) */
+  int draining;        /* shutdown: a partial last line is dropped, not run */
   size_t line_len;     /* CONN_PROCESS: bytes of the line, \n included */
   char peer[64];
   fossc_sd_conn *prev, *next;
@@ -342,8 +343,9 @@ static void drive_machine(fossc_sd_conn *c) {
           break;
         }
         if (c->eof) {
-          /* A last line without \n is still a request (nc without -N). */
-          if (have) {
+          /* A last line without \n is still a request when the client
+          ** closed its side (nc without -N), not when the daemon stops. */
+          if (have && !c->draining) {
             if (evbuffer_add(in, "\n", 1) == 0) break;
           }
           set_closing(c);
@@ -375,6 +377,7 @@ void fossc_sd_conn_drain_all(fossc_sd_worker *w) {
   for (; c; c = next) {
     next = c->next;
     c->eof = 1;
+    c->draining = 1;
     bufferevent_disable(c->bev, EV_READ);
     if (c->state == CONN_READ) drive_machine(c);
   }

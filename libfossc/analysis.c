@@ -258,6 +258,7 @@ static int fold_word(fossc_analyzer *a, const raw_word *w, folded_word *f) {
       p = (long)f->slen;
     }
     f->plen = (size_t)p;
+    f->plain[f->plen] = '\0';
   }
   return f->slen ? 0 : -1;
 }

@@ -24,7 +24,10 @@
 
 /* Longest word kept, in bytes of its surface form. Longer runs (base64,
 ** hashes, garbage) are cut here: no real word in either language is longer,
-** and the term dictionary stores lengths in a byte. */
+** and the term dictionary stores lengths in a byte. A cut word yields ONE
+** token: its surface is the first <= 64 bytes (cut at a character
+** boundary), while start/end still span the whole run; the rest of the run
+** produces no token. */
 #define FOSSC_MAX_WORD_BYTES 64
 
 typedef struct fossc_analyzer fossc_analyzer;
@@ -47,14 +50,19 @@ typedef struct fossc_token {
   uint8_t numeric;     /* all digits */
 } fossc_token;
 
-/* Called for each token; a non-zero return stops analysis and is returned. */
+/* Called for each token, in text order; a non-zero return stops analysis and
+** is returned. The callback must not use the same analyzer (the token's
+** strings live in its buffers). */
 typedef int (*fossc_token_cb)(void *ctx, const fossc_token *tok);
 
 /* Analyses text[0..len) (need not be valid UTF-8 nor NUL-terminated).
 ** `fallback` is the language used for paragraphs whose language cannot be
 ** told (FOSSC_LANG_UNKNOWN: decide from the whole text, English if even that
-** is undecided). Positions start at `first_pos`. Returns FOSSC_OK, the
-** callback's non-zero value, or FOSSC_ERR_NOMEM. */
+** is undecided). Positions start at `first_pos` and continue across
+** paragraphs. Paragraphs end at blank lines (lines of only white space).
+** Returns FOSSC_OK, the callback's non-zero value, FOSSC_ERR_NOMEM,
+** FOSSC_ERR_ARG (NULL analyzer or callback), or FOSSC_ERR_LIMIT (len above
+** UINT32_MAX, or positions would pass UINT32_MAX). */
 int fossc_analyze(fossc_analyzer *a, const char *text, size_t len,
                   fossc_lang fallback, uint32_t first_pos, fossc_token_cb cb,
                   void *ctx);
@@ -65,6 +73,9 @@ fossc_lang fossc_detect_lang(fossc_analyzer *a, const char *text, size_t len);
 
 /* Writes into *out (reset first) the index term of one word, already folded
 ** (a token's `surface` or `plain`), stemmed in `lang`, then accent-stripped.
+** Numbers are their own term; FOSSC_LANG_UNKNOWN gives the plain form
+** unstemmed. Invalid bytes become U+FFFD; the word is cut at
+** FOSSC_MAX_WORD_BYTES. out->data is NUL-terminated unless the word is empty.
 ** Returns FOSSC_OK or FOSSC_ERR_NOMEM. */
 int fossc_analyzer_term(fossc_analyzer *a, fossc_lang lang, const char *word,
                         size_t len, fossc_buf *out);
@@ -73,14 +84,16 @@ int fossc_analyzer_term(fossc_analyzer *a, fossc_lang lang, const char *word,
 ** (FOSSC_LANG_UNKNOWN: of either language). */
 int fossc_is_stopword(fossc_lang lang, const char *word, size_t len);
 
-/* Writes into *out (reset first) a valid UTF-8 copy of in[0..len): invalid
-** sequences and NUL bytes become U+FFFD. Returns the number of replacements,
-** or -1 on allocation failure. */
+/* Writes into *out (reset first) a valid UTF-8 copy of in[0..len): each
+** maximal ill-formed subsequence (overlong, surrogate, > U+10FFFF, stray or
+** truncated) and each NUL byte becomes one U+FFFD. out->data is
+** NUL-terminated. Returns the number of replacements, or -1 on allocation
+** failure. */
 long fossc_utf8_sanitize(const char *in, size_t len, fossc_buf *out);
 
 /* Writes into *out (reset first) NFC + case folded + accent-stripped text
-** (the "plain" form) of a valid UTF-8 string. Returns FOSSC_OK or
-** FOSSC_ERR_NOMEM. */
+** (the "plain" form) of a UTF-8 string (invalid bytes become U+FFFD).
+** out->data is NUL-terminated. Returns FOSSC_OK or FOSSC_ERR_NOMEM. */
 int fossc_fold_plain(const char *in, size_t len, fossc_buf *out);
 
 #endif

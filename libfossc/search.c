@@ -357,6 +357,11 @@ static int any_corrupt(const fossc_searcher *s) {
   return 0;
 }
 
+static int cmp_u32(const void *a, const void *b) {
+  uint32_t x = *(const uint32_t *)a, y = *(const uint32_t *)b;
+  return (x > y) - (x < y);
+}
+
 /* Merged, sorted positions of a part at the current document into *dst. */
 static uint32_t part_positions(fossc_searcher *s, const part *p, uint32_t doc,
                                uint32_t **dst, uint32_t *cap) {
@@ -366,12 +371,15 @@ static uint32_t part_positions(fossc_searcher *s, const part *p, uint32_t doc,
     if (c->doc != doc) continue;
     const uint32_t *pos;
     uint32_t m = fossc_pcursor_positions(c, &pos);
+    if (m == 0) continue; /* corrupt block: the cursor has flagged it */
     if (grow_arr((void **)dst, cap, n + m, sizeof **dst, 0)) return n;
     memcpy(*dst + n, pos, (size_t)m * sizeof *pos);
     n += m;
   }
-  if (p->nalt > 1) {
-    /* Small insertion sort: alternatives rarely overlap much. */
+  if (p->nalt > 1 && n > 64) {
+    qsort(*dst, n, sizeof **dst, cmp_u32);
+  } else if (p->nalt > 1) {
+    /* Small insertion sort: few positions in most documents. */
     uint32_t *a = *dst;
     for (uint32_t i = 1; i < n; i++) {
       uint32_t v = a[i], j = i;
