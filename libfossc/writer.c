@@ -559,6 +559,31 @@ static void remove_old(const char *dir, unsigned keep) {
   closedir(dh);
 }
 
+/* mkdir -p: creates dir and its missing parents. Returns 0 or -1 (errno). */
+static int make_dirs(const char *dir) {
+  char path[4096];
+  size_t n = strlen(dir);
+  if (n == 0 || n >= sizeof path) {
+    errno = ENAMETOOLONG;
+    return -1;
+  }
+  memcpy(path, dir, n + 1);
+  for (size_t i = 1; i <= n; i++) {
+    if (path[i] != '/' && path[i] != '\0') continue;
+    char c = path[i];
+    path[i] = '\0';
+    if (mkdir(path, 0755) && errno != EEXIST) return -1;
+    path[i] = c;
+  }
+  struct stat st;
+  if (stat(dir, &st)) return -1;
+  if (!S_ISDIR(st.st_mode)) {
+    errno = ENOTDIR;
+    return -1;
+  }
+  return 0;
+}
+
 static int fsync_dir(const char *dir) {
   int fd = open(dir, O_RDONLY | O_DIRECTORY);
   if (fd < 0) return -1;
@@ -741,7 +766,7 @@ int fossc_writer_finish(fossc_writer *w, const char *dir,
   if (w->failed)
     return fossc_error_set(err, FOSSC_ERR_ARG, "writer failed earlier");
   w->failed = 1; /* a writer finishes once */
-  if (mkdir(dir, 0755) && errno != EEXIST)
+  if (make_dirs(dir))
     return fossc_error_set(err, FOSSC_ERR_IO, "cannot create %s: %s", dir,
                            strerror(errno));
   unsigned gen = next_generation(dir);
