@@ -35,7 +35,7 @@ TEST_BIN := $(UNIT_SRC:tests/%.c=$(BUILD)/tests/%) $(INT_SRC:tests/%.c=$(BUILD)/
 TESTLIB_SRC := $(sort $(wildcard tests/lib/*.c))
 TESTLIB_OBJ := $(TESTLIB_SRC:%.c=$(BUILD)/%.o)
 
-.PHONY: golden all test check-build deps demo asan fuzz install clean tests bench eval
+.PHONY: valgrind golden all test check-build deps demo asan fuzz install clean tests bench eval
 all: $(PROGS)
 
 $(BUILD)/%.o: %.c
@@ -79,6 +79,14 @@ asan:
 	  UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
 	  BUILD=build/asan BIN=build/asan/bin tests/run
 
+# Every test binary, and every program they start, under valgrind memcheck.
+VALGRIND := valgrind -q --error-exitcode=99 --leak-check=full \
+            --errors-for-leak-kinds=definite,indirect
+valgrind: deps
+	@$(MAKE) --no-print-directory BUILD=build/vg BIN=build/vg/bin OPT="-O1 -g" tests
+	@TEST_WRAP="$(VALGRIND)" FOSSC_T_WRAP="$(VALGRIND)" FOSSC_T_SLOW=20 \
+	  BUILD=build/vg BIN=build/vg/bin tests/run
+
 # The README's first command: index the bundled corpus, serve it, ask it.
 demo: deps
 	@$(MAKE) --no-print-directory all
@@ -99,5 +107,7 @@ install: all
 
 clean:
 	rm -rf build bin
+
+.SECONDARY:
 
 -include $(shell find $(BUILD) -name '*.d' 2>/dev/null)

@@ -1,0 +1,76 @@
+/*
+** Typo tolerance: the dictionary words close to a query word.
+**
+** The dictionary is the index's WORDS section (plain forms of the corpus,
+** sorted by bytes). fossc_typo_candidates walks it as an implicit trie: the
+** words sharing a prefix are a contiguous range, so one row of the edit
+** distance table per prefix character serves every word under that prefix,
+** and a prefix whose row minimum already exceeds the allowed distance is
+** skipped with one galloping search. It needs no structure beyond the
+** mapped index (no memory at open time) and no heap at query time; see
+** docs/typo.md for the measurements behind this choice.
+**
+** Distance: optimal string alignment (Damerau-Levenshtein where an adjacent
+** transposition costs 1 and no substring is edited twice), over Unicode
+** code points.
+*/
+#ifndef FOSSC_TYPO_H
+#define FOSSC_TYPO_H
+
+#include "common.h"
+#include "index.h"
+
+/* Shortest word corrected, in code points: 3-letter words have too many
+** neighbours at distance 1 ("the" -> "she", "tie", "thy") for a correction
+** to mean anything. */
+#define FOSSC_TYPO_MIN_CPS 4
+/* Words of this many code points or more get distance 2, shorter ones 1:
+** two edits in a 5-letter word leave too little of it to be a guess. */
+#define FOSSC_TYPO_DIST2_CPS 8
+/* Longest query word corrected, in code points. Dictionary words are at most
+** FOSSC_MAX_WORD_BYTES bytes (so at most that many code points); a longer
+** query than that plus the maximum distance cannot be near any of them. */
+#define FOSSC_TYPO_MAX_CPS (FOSSC_MAX_WORD_BYTES + 2)
+
+/* One correction candidate. */
+typedef struct fossc_typo_cand {
+  uint32_t word;   /* first WORDS entry of this word (fossc_ix_word_*) */
+  uint32_t nterms; /* WORDS entries word .. word+nterms-1 all hold this word,
+                      one per term it produced (fossc_ix_word_term) */
+  const char *str; /* the word's bytes, inside the index mapping: valid while
+                      the index is open; not NUL-terminated */
+  uint32_t len;    /* bytes of str */
+  uint32_t dist;   /* edit distance to the query word: 1 or 2 */
+  uint64_t df;     /* sum of the document frequencies of its terms */
+} fossc_typo_cand;
+
+/* Decides whether plain[0..len) (a query word's plain form) may be
+** corrected, by the one rule shared by every caller: at least
+** FOSSC_TYPO_MIN_CPS and at most FOSSC_TYPO_MAX_CPS code points, and no
+** digit anywhere (numbers are never corrected). Invalid UTF-8 bytes count as
+** one code point each. Returns 1 and stores the maximum distance (1 below
+** FOSSC_TYPO_DIST2_CPS code points, else 2) in *max_dist (may be NULL), or
+** returns 0 and leaves *max_dist untouched. */
+int fossc_typo_eligible(const char *plain, size_t len, uint32_t *max_dist);
+
+/* Finds the dictionary words within the allowed distance of the query word
+** plain[0..len) (its plain form: folded and accent-stripped, as
+** fossc_fold_plain gives; any bytes are accepted). Returns 0 when the word
+** is not eligible (fossc_typo_eligible) or ix/out is NULL or max_out is 0.
+** Otherwise writes the best min(max_out, found) candidates into
+** out[0..return value), sorted by distance ascending, then df descending,
+** then word bytes ascending. Excluded: the query word itself and words that
+** contain a digit. out is owned by the caller; its str pointers point into
+** ix. Uses no heap (about 5 KB of stack); thread-safe on a shared index. */
+uint32_t fossc_typo_candidates(const fossc_index *ix, const char *plain,
+                               size_t len, fossc_typo_cand *out,
+                               uint32_t max_out);
+
+/* Edit distance (optimal string alignment, over code points) between two
+** UTF-8 strings, capped: returns min(distance, cap + 1). Strings longer than
+** FOSSC_TYPO_MAX_CPS code points are cut there. For tests and for callers
+** that re-rank. */
+uint32_t fossc_typo_distance(const char *a, size_t alen, const char *b,
+                             size_t blen, uint32_t cap);
+
+#endif

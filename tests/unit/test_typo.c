@@ -1,0 +1,305 @@
+/* Typo candidates: the issue's examples, the eligibility rule, ordering,
+** limits, UTF-8, and a brute-force reference model over the whole
+** dictionary. */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "../harness.h"
+#include "index.h"
+#include "reader.h"
+#include "typo.h"
+
+static char tmpdir[256];
+static fossc_index *ix;
+
+/* word, document frequency: word j appears in documents 0 .. df-1. The
+** words are chosen so that each is its own term (no two share a stem). */
+static const struct {
+  const char *word;
+  unsigned df;
+} vocab[] = {
+    {"shanghai", 5},   {"terracotta", 4}, {"zhejiang", 3},  {"dunhuang", 2},
+    {"jiayuguan", 2},  {"revolution", 3}, {"steel", 3},     {"brava", 3},
+    {"bravo", 1},      {"steel1", 2},     {"2024", 4},      {"2025", 2},
+    {"пекин", 1},      {"kyoto", 1},      {"tokyo", 2},     {"the", 6},
+    {"she", 2},        {"tie", 1},        {"army", 2},      {"boat", 2},
+    {"red", 3},        {"bravissimo", 1}, {"shanghaied", 1}, {"zhejiangs", 1},
+    {"xian", 1},       {"cat", 1},        {"cart", 1},      {"carts", 1},
+    {"abcdefgh", 1},   {"abcdefhg", 1},   {"abdcefgh", 1},  {"bacdefgh", 1},
+};
+#define NVOCAB (sizeof vocab / sizeof vocab[0])
+#define NDOCS 6
+
+static int build(const char *dir) {
+  fossc_writer *w;
+  fossc_error err = {0};
+  if (fossc_writer_create(NULL, &w, &err)) return -1;
+  for (unsigned d = 0; d < NDOCS; d++) {
+    char id[32], body[4096] = "";
+    snprintf(id, sizeof id, "doc-%u", d);
+    for (size_t j = 0; j < NVOCAB; j++)
+      if (d < vocab[j].df) {
+        strcat(body, vocab[j].word);
+        strcat(body, " ");
+      }
+    fossc_doc doc = {id, "", "test", body, strlen(id), 0, 4, strlen(body),
+                     FOSSC_LANG_EN};
+    if (fossc_writer_add(w, &doc, &err)) {
+      fossc_writer_free(w);
+      return -1;
+    }
+  }
+  int rc = fossc_writer_finish(w, dir, NULL, &err);
+  if (rc) fprintf(stderr, "  finish: %s\n", err.msg);
+  fossc_writer_free(w);
+  return rc;
+}
+
+#define MAXC 64
+
+/* Candidates of q as one "word:dist" string per candidate, space separated. */
+static const char *cands(const char *q, uint32_t max_out) {
+  static char buf[4096];
+  fossc_typo_cand c[MAXC];
+  uint32_t n = fossc_typo_candidates(ix, q, strlen(q), c, max_out);
+  buf[0] = 0;
+  for (uint32_t i = 0; i < n; i++) {
+    char one[128];
+    snprintf(one, sizeof one, "%s%.*s:%u", i ? " " : "", (int)c[i].len,
+             c[i].str, c[i].dist);
+    strcat(buf, one);
+  }
+  return buf;
+}
+
+TEST(issue_examples) {
+  CHECK_STR(cands("shanghia", 3), "shanghai:1");
+  CHECK_STR(cands("terracota", 3), "terracotta:1");
+  CHECK_STR(cands("zhejang", 3), "zhejiang:1");
+  CHECK_STR(cands("dunhaung", 3), "dunhuang:1");
+  CHECK_STR(cands("jiayugan", 3), "jiayuguan:1");
+  CHECK_STR(cands("revoluton", 3), "revolution:1");
+}
+
+TEST(eligibility_rule) {
+  uint32_t k = 99;
+  CHECK(!fossc_typo_eligible("red", 3, &k) && k == 99);
+  CHECK(!fossc_typo_eligible("2023", 4, &k));
+  CHECK(!fossc_typo_eligible("abc1", 4, &k));
+  CHECK(!fossc_typo_eligible("", 0, &k));
+  CHECK(!fossc_typo_eligible(NULL, 4, &k));
+  CHECK(!fossc_typo_eligible("١٢٣٤", strlen("١٢٣٤"), &k)); /* Arabic digits */
+  CHECK(fossc_typo_eligible("army", 4, &k) && k == 1);
+  CHECK(fossc_typo_eligible("zhejang", 7, &k) && k == 1);
+  CHECK(fossc_typo_eligible("shanghia", 8, &k) && k == 2);
+  /* code points, not bytes: 4 Cyrillic letters are 8 bytes */
+  CHECK(fossc_typo_eligible("пеки", strlen("пеки"), &k) && k == 1);
+  CHECK(!fossc_typo_eligible("пек", strlen("пек"), &k));
+  CHECK(fossc_typo_eligible("x", 1, NULL) == 0);
+  char longw[200];
+  memset(longw, 'a', sizeof longw);
+  CHECK(fossc_typo_eligible(longw, FOSSC_TYPO_MAX_CPS, NULL));
+  CHECK(!fossc_typo_eligible(longw, FOSSC_TYPO_MAX_CPS + 1, NULL));
+}
+
+TEST(short_words_and_numbers_yield_nothing) {
+  CHECK_STR(cands("thx", 8), "");
+  CHECK_STR(cands("shx", 8), "");
+  CHECK_STR(cands("2026", 8), "");
+  CHECK_STR(cands("2o24", 8), ""); /* a digit in the query */
+  /* a candidate containing a digit is never proposed */
+  CHECK_STR(cands("steelx", 8), "steel:1");
+}
+
+TEST(distance_two_only_from_eight_letters) {
+  CHECK(fossc_typo_distance("jayuguen", 8, "jiayuguan", 9, 5) == 2);
+  CHECK_STR(cands("jayuguen", 8), "jiayuguan:2");
+  CHECK(fossc_typo_distance("dnhuanx", 7, "dunhuang", 8, 5) == 2);
+  CHECK_STR(cands("dnhuanx", 8), "");
+  CHECK_STR(cands("dunhuanx", 8), "dunhuang:1");
+}
+
+TEST(order_distance_then_df_then_bytes) {
+  /* brava (df 3) before bravo (df 1), both at distance 1 */
+  CHECK_STR(cands("bravi", 8), "brava:1 bravo:1");
+  /* kyoto and tokyo: only tokyo's neighbour at distance 1 */
+  CHECK_STR(cands("tokya", 8), "tokyo:1");
+  /* abcdefgh family: exact word excluded; distance 1 before distance 2; ties
+  ** on df broken by bytes */
+  CHECK_STR(cands("abcdefgh", 8), "abcdefhg:1 abdcefgh:1 bacdefgh:1");
+  CHECK_STR(cands("abcdeffh", 8),
+            "abcdefgh:1 abcdefhg:2 abdcefgh:2 bacdefgh:2");
+  /* shanghai (df 5) at 1 before shanghaied (df 1) at 2 */
+  CHECK_STR(cands("shanghae", 8), "shanghai:1 shanghaied:2");
+}
+
+TEST(exact_word_excluded_and_max_out) {
+  CHECK_STR(cands("shanghai", 8), "shanghaied:2");
+  CHECK_STR(cands("abcdefgh", 2), "abcdefhg:1 abdcefgh:1");
+  CHECK_STR(cands("abcdefgh", 1), "abcdefhg:1");
+  fossc_typo_cand c[1];
+  CHECK(fossc_typo_candidates(ix, "abcdefgh", 8, c, 0) == 0);
+  CHECK(fossc_typo_candidates(NULL, "abcdefgh", 8, c, 1) == 0);
+  CHECK(fossc_typo_candidates(ix, "abcdefgh", 8, NULL, 1) == 0);
+}
+
+TEST(candidate_fields) {
+  fossc_typo_cand c[4];
+  CHECK(fossc_typo_candidates(ix, "shanghia", 8, c, 4) == 1);
+  uint32_t len;
+  const char *s = fossc_ix_word_str(ix, c[0].word, &len);
+  CHECK(len == 8 && memcmp(s, "shanghai", 8) == 0 && s == c[0].str);
+  CHECK(c[0].nterms >= 1 && c[0].df == 5);
+  /* every entry in the reported range holds the word; the next does not */
+  for (uint32_t e = c[0].word; e < c[0].word + c[0].nterms; e++) {
+    s = fossc_ix_word_str(ix, e, &len);
+    CHECK(len == 8 && memcmp(s, "shanghai", 8) == 0);
+  }
+}
+
+TEST(utf8_input) {
+  CHECK_STR(cands("пекин", 8), "");
+  CHECK_STR(cands("пекін", 8), "пекин:1"); /* Ukrainian і for и */
+  CHECK_STR(cands("пеки", 8), "пекин:1");
+  /* invalid bytes are one code point each, never a crash */
+  CHECK_STR(cands("\xff\xfe\xfd\xfc", 8), "");
+  CHECK_STR(cands("shangha\xff", 8), "shanghai:1");
+  CHECK_STR(cands("shanghai\xe4\xb8", 8), "shanghai:2 shanghaied:2");
+  char longw[300];
+  memset(longw, 'a', sizeof longw);
+  fossc_typo_cand c[2];
+  CHECK(fossc_typo_candidates(ix, longw, sizeof longw, c, 2) == 0);
+  CHECK(fossc_typo_candidates(ix, longw, 60, c, 2) == 0); /* nothing near */
+}
+
+/* Reference: every distinct dictionary word, distance by the plain DP. */
+static uint32_t reference(const char *q, fossc_typo_cand *out) {
+  uint32_t k, n = 0;
+  if (!fossc_typo_eligible(q, strlen(q), &k)) return 0;
+  for (uint32_t w = 0; w < ix->nwords;) {
+    uint32_t len, l2;
+    const char *s = fossc_ix_word_str(ix, w, &len);
+    fossc_typo_cand c = {w, 0, s, len, 0, 0};
+    while (w < ix->nwords) {
+      const char *s2 = fossc_ix_word_str(ix, w, &l2);
+      if (l2 != len || memcmp(s, s2, len) != 0) break;
+      c.nterms++;
+      c.df += fossc_ix_term_df(ix, fossc_ix_word_term(ix, w));
+      w++;
+    }
+    int digit = 0;
+    for (uint32_t i = 0; i < len; i++) digit |= s[i] >= '0' && s[i] <= '9';
+    if (digit) continue;
+    c.dist = fossc_typo_distance(q, strlen(q), s, len, k);
+    if (c.dist == 0 || c.dist > k) continue;
+    /* insertion in the documented order */
+    uint32_t p = n++;
+    while (p > 0) {
+      const fossc_typo_cand *b = &out[p - 1];
+      int before = c.dist != b->dist ? c.dist < b->dist
+                   : c.df != b->df   ? c.df > b->df
+                                     : (memcmp(c.str, b->str,
+                                               c.len < b->len ? c.len : b->len)
+                                            ? memcmp(c.str, b->str,
+                                                     c.len < b->len ? c.len
+                                                                    : b->len) < 0
+                                            : c.len < b->len);
+      if (!before) break;
+      out[p] = out[p - 1];
+      p--;
+    }
+    out[p] = c;
+  }
+  return n;
+}
+
+TEST(matches_reference_model) {
+  /* every dictionary word and every single edit of it */
+  static const char alpha[] = "aeghinorstuz";
+  char q[80];
+  unsigned checked = 0;
+  for (uint32_t w = 0; w < ix->nwords; w++) {
+    uint32_t len;
+    const char *s = fossc_ix_word_str(ix, w, &len);
+    if (len + 2 >= sizeof q) continue;
+    for (uint32_t pos = 0; pos <= len; pos++)
+      for (size_t a = 0; a <= sizeof alpha - 1; a++)
+        for (int op = 0; op < 4; op++) {
+          uint32_t n = 0;
+          if (op == 0) { /* insert alpha[a] at pos */
+            if (a == sizeof alpha - 1) continue;
+            memcpy(q, s, pos);
+            q[pos] = alpha[a];
+            memcpy(q + pos + 1, s + pos, len - pos);
+            n = len + 1;
+          } else if (op == 1) { /* substitute at pos */
+            if (pos == len || a == sizeof alpha - 1) continue;
+            memcpy(q, s, len);
+            q[pos] = alpha[a];
+            n = len;
+          } else if (op == 2) { /* delete at pos (once per pos) */
+            if (pos == len || a) continue;
+            memcpy(q, s, pos);
+            memcpy(q + pos, s + pos + 1, len - pos - 1);
+            n = len - 1;
+          } else { /* transpose pos, pos+1 (once per pos) */
+            if (pos + 1 >= len || a) continue;
+            memcpy(q, s, len);
+            q[pos] = s[pos + 1];
+            q[pos + 1] = s[pos];
+            n = len;
+          }
+          q[n] = 0;
+          fossc_typo_cand got[MAXC], want[MAXC * 4];
+          uint32_t ng = fossc_typo_candidates(ix, q, n, got, MAXC);
+          uint32_t nw = reference(q, want);
+          CHECK_MSG(ng == nw, "%s: %u candidates, reference %u", q, ng, nw);
+          for (uint32_t i = 0; i < ng; i++) {
+            CHECK_MSG(got[i].word == want[i].word && got[i].dist == want[i].dist &&
+                          got[i].df == want[i].df &&
+                          got[i].nterms == want[i].nterms,
+                      "%s: candidate %u differs", q, i);
+          }
+          checked++;
+        }
+  }
+  CHECK(checked > 1000);
+}
+
+TEST(distance_function) {
+  CHECK(fossc_typo_distance("ca", 2, "abc", 3, 5) == 3); /* OSA, not DL */
+  CHECK(fossc_typo_distance("abcd", 4, "acbd", 4, 5) == 1);
+  CHECK(fossc_typo_distance("", 0, "abc", 3, 5) == 3);
+  CHECK(fossc_typo_distance("abc", 3, "xyz", 3, 1) == 2); /* capped */
+  CHECK(fossc_typo_distance("пекин", strlen("пекин"), "пекін",
+                            strlen("пекін"), 5) == 1);
+}
+
+int main(void) {
+  snprintf(tmpdir, sizeof tmpdir, "/tmp/fossc-test-typo-XXXXXX");
+  if (!mkdtemp(tmpdir)) return 1;
+  char dir[300];
+  snprintf(dir, sizeof dir, "%s/ix", tmpdir);
+  fossc_error err = {0};
+  if (build(dir) || fossc_index_open(dir, &ix, &err)) {
+    fprintf(stderr, "cannot build the test index: %s\n", err.msg);
+    return 1;
+  }
+  RUN(issue_examples);
+  RUN(eligibility_rule);
+  RUN(short_words_and_numbers_yield_nothing);
+  RUN(distance_two_only_from_eight_letters);
+  RUN(order_distance_then_df_then_bytes);
+  RUN(exact_word_excluded_and_max_out);
+  RUN(candidate_fields);
+  RUN(utf8_input);
+  RUN(matches_reference_model);
+  RUN(distance_function);
+  fossc_index_free(ix);
+  char cmd[400];
+  snprintf(cmd, sizeof cmd, "rm -rf %s", tmpdir);
+  if (system(cmd)) fprintf(stderr, "cannot remove %s\n", tmpdir);
+  return TEST_SUMMARY("typo");
+}
