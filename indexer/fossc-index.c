@@ -32,7 +32,7 @@ static void usage(FILE *f) {
           "        one is kept.\n"
           "  -o DIR       index folder\n"
           "  --strict     a malformed record is fatal (default: report, skip)\n"
-          "  --level N    zstd level 1-22 (default 19)\n"
+          "  --level N    zstd level 1-22 (default 6)\n"
           "  --quiet      no summary\n"
           "check   open DIR and verify every checksum; exit 0 if sound\n"
           "stats   print DIR's statistics as JSON\n");

@@ -32,7 +32,7 @@
 typedef struct fossc_writer fossc_writer;
 
 typedef struct fossc_writer_opts {
-  int zstd_level;      /* document store and postings; 0 = default (19) */
+  int zstd_level;      /* document store and postings; 0 = default (6) */
   unsigned threads;    /* analysis threads; 0 = number of cores */
   size_t memory_limit; /* bytes of RAM for postings before spilling; 0 = no limit */
 } fossc_writer_opts;
