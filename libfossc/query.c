@@ -63,7 +63,10 @@ int fossc_query_parse(const char *q, size_t len, fossc_query *out,
     while (i < len && !is_space(q[i]) && q[i] != '"') i++;
     const char *w = q + start;
     size_t n = i - start;
-    if (occur == FOSSC_Q_SHOULD && is_keyword(w, n)) continue;
+    if (occur == FOSSC_Q_SHOULD && is_keyword(w, n)) {
+      if (w[0] == 'O' || w[0] == '|') out->explicit_or = 1;
+      continue;
+    }
     if (n > 5 && strncasecmp(w, "lang:", 5) == 0) {
       fossc_lang l = fossc_lang_parse(w + 5, n - 5);
       if (l == FOSSC_LANG_UNKNOWN) {

@@ -31,6 +31,7 @@ typedef struct fossc_query {
   fossc_qclause clauses[FOSSC_MAX_CLAUSES];
   uint32_t nclauses;
   fossc_lang lang; /* from lang:en / lang:es; FOSSC_LANG_UNKNOWN if none */
+  int explicit_or;  /* the query spelled OR: any one word may match */
 } fossc_query;
 
 /* Parses q[0..len) into *out (text pointers refer to q, which must outlive

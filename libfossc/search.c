@@ -43,6 +43,10 @@
 ** language ("energia" stems to Spanish "energi", which is English "energy"),
 ** so it counts, but below the spellings the corpus really has. */
 #define GUESSED_STEM_WEIGHT 0.7f
+/* A query of three or more optional words matches documents that have at
+** least half of them (rounded up), unless it spells OR: one common word of
+** a long query ("world" in "cricket world cup") is noise, not an answer. */
+#define MIN_MATCH_FROM 3
 
 typedef struct alt {
   uint32_t term;
@@ -81,6 +85,7 @@ struct fossc_searcher {
   uint32_t nparts;
   concept concepts[FOSSC_MAX_CLAUSES * MAX_PHRASE_WORDS];
   uint32_t nconcepts;
+  uint32_t min_match; /* optional concepts a document must match */
   fossc_buf labels;
   fossc_buf qtext;   /* sanitised query */
   fossc_buf tokbuf;  /* query tokens' plain forms, NUL-separated */
@@ -515,7 +520,7 @@ static int score_doc(fossc_searcher *s, uint32_t doc, score_parts *sp) {
       return 0;
     }
   }
-  if (sp->matched == 0) return 0;
+  if (sp->matched == 0 || sp->matched < s->min_match) return 0;
   /* Proximity of consecutive matched single-word concepts. */
   const concept *prev = NULL;
   for (uint32_t i = 0; i < s->nconcepts; i++) {
@@ -702,6 +707,15 @@ int fossc_search(fossc_searcher *s, const fossc_index *ix,
   fossc_lang lang = req->lang != FOSSC_LANG_UNKNOWN ? req->lang : q.lang;
   if (build_concepts(s, &q) || open_cursors(s) || collect_query_terms(s))
     return fossc_error_set(err, FOSSC_ERR_NOMEM, "out of memory");
+  uint32_t optional = 0, required = 0;
+  for (uint32_t i = 0; i < s->nconcepts; i++) {
+    optional += s->concepts[i].occur == FOSSC_Q_SHOULD;
+    required += s->concepts[i].occur == FOSSC_Q_MUST;
+  }
+  /* matched counts required concepts too: they always match */
+  s->min_match = (!q.explicit_or && optional >= MIN_MATCH_FROM)
+                     ? required + (optional + 1) / 2
+                     : 0;
 
   uint32_t k = req->offset + limit;
   if (grow_arr((void **)&s->heap, &s->heap_cap, k, sizeof *s->heap, 0))

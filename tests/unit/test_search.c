@@ -154,6 +154,17 @@ TEST(odd_queries_do_not_crash) {
   CHECK(strstr(err.msg, "limit") != NULL);
 }
 
+TEST(no_answer_is_empty) {
+  /* one common word of a longer query is not an answer */
+  CHECK(search("cricket world cup") == 0);
+  CHECK_MSG(res.total == 0, "%llu hits", (unsigned long long)res.total);
+  CHECK(search("campeonato de ajedrez") == 0);
+  CHECK(res.total == 0);
+  /* ... but an explicit OR keeps every word optional */
+  CHECK(search("cricket OR world OR cup") == 0);
+  CHECK(res.total > 0);
+}
+
 TEST(get_by_id) {
   CHECK(search("Urumqi") == 0 && res.count >= 1);
   char id[256];
@@ -187,6 +198,7 @@ int main(void) {
   RUN(operators);
   RUN(paging_is_consistent);
   RUN(odd_queries_do_not_crash);
+  RUN(no_answer_is_empty);
   RUN(get_by_id);
   fossc_searcher_free(s);
   fossc_index_free(ix);
