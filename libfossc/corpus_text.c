@@ -16,7 +16,7 @@
 typedef struct {
   fossc_corpus_reader *r;
   const char *path;  /* as given: messages and source */
-  const char *base;  /* basename of path: ids */
+  const char *base;  /* path relative to the corpus root: ids */
   const char *data;
   size_t len;
   fossc_corpus_line *lines;
@@ -298,7 +298,11 @@ int fossc_corpus_text_(fossc_corpus_reader *r, const char *path,
   memset(&b, 0, sizeof b);
   b.r = r;
   b.path = path;
-  b.base = strrchr(path, '/') ? strrchr(path, '/') + 1 : path;
+  /* Ids use the path relative to the corpus root (just the file name when
+  ** the file itself was given), so two dumps with the same name in
+  ** different folders do not collide. */
+  b.base = (rel && *rel) ? rel
+                         : (strrchr(path, '/') ? strrchr(path, '/') + 1 : path);
   b.data = data;
   b.len = len;
   int rc = split_lines(r, data, len, &b.nlines);

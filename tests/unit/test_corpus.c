@@ -194,7 +194,7 @@ TEST(blog_format_needs_a_continue_line) {
                                     FOSSC_CORPUS_TEXT, 0, on_doc, on_warn, &s,
                                     NULL, &err);
   CHECK(rc == FOSSC_OK && s.ndocs == 3);
-  CHECK_STR(s.id[1], "b.txt#2");
+  CHECK_STR(s.id[1], "dir/b.txt#2"); /* ids carry the relative path */
   CHECK_STR(s.title[1], "Second post");
   CHECK_STR(s.body[1], "Body two.");
   CHECK_STR(s.body[2], "Body three.");
