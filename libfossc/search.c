@@ -20,6 +20,7 @@
 #include "query.h"
 #include "reader.h"
 #include "snippet.h"
+#include "typo.h"
 
 /* Alternatives (index terms) one word may expand to: 2 stems plus the
 ** corpus spellings; real words have fewer than 8. */
@@ -43,14 +44,38 @@
 ** language ("energia" stems to Spanish "energi", which is English "energy"),
 ** so it counts, but below the spellings the corpus really has. */
 #define GUESSED_STEM_WEIGHT 0.7f
+/* Typo tolerance (docs/typo.md): a word that matches at most
+** TYPO_MAX_DF documents is also matched through the dictionary words
+** within its edit distance, the TYPO_MAX_CANDS nearest and most frequent,
+** each at a weight below any exact form so exact matches rank first. */
+#define TYPO_MAX_DF 1
+#define TYPO_MAX_CANDS 3
+#define TYPO_WEIGHT_1 0.6f
+#define TYPO_WEIGHT_2 0.4f
+/* ... halved when the word as typed does occur: then it may well be right
+** (a rare name, a word of the other language) and its own matches should
+** rank first, the corrections after them. */
+#define TYPO_FOUND_FACTOR 0.5f
 /* A query of three or more optional words matches documents that have at
 ** least half of them (rounded up), unless it spells OR: one common word of
 ** a long query ("world" in "cricket world cup") is noise, not an answer. */
 #define MIN_MATCH_FROM 3
 
+/* How an alternative term came to stand for a query word (explanations). */
+typedef enum {
+  VIA_WORD,        /* a corpus spelling of the word itself */
+  VIA_STEM,        /* the stemmers' guess for the word */
+  VIA_PREFIX,      /* a corpus word starting with the prefix */
+  VIA_TYPO,        /* a corpus word within edit distance */
+  VIA_TRANSLATION  /* a translation from the lexicon */
+} alt_via;
+static const char *const via_names[] = {"word", "stem", "prefix", "typo",
+                                        "translation"};
+
 typedef struct alt {
   uint32_t term;
   float weight;
+  alt_via via;
   uint32_t cursor; /* index into s->cursors */
 } alt;
 
@@ -86,6 +111,8 @@ struct fossc_searcher {
   concept concepts[FOSSC_MAX_CLAUSES * MAX_PHRASE_WORDS];
   uint32_t nconcepts;
   uint32_t min_match; /* optional concepts a document must match */
+  fossc_buf suggest;  /* "did you mean" query, when a word was corrected */
+  int corrected;
   fossc_buf labels;
   fossc_buf qtext;   /* sanitised query */
   fossc_buf tokbuf;  /* query tokens' plain forms, NUL-separated */
@@ -132,6 +159,7 @@ void fossc_searcher_free(fossc_searcher *s) {
   fossc_free(s->cursors);
   fossc_free(s->alts);
   fossc_buf_free(&s->labels);
+  fossc_buf_free(&s->suggest);
   fossc_buf_free(&s->qtext);
   fossc_buf_free(&s->tokbuf);
   fossc_buf_free(&s->term);
@@ -181,10 +209,14 @@ static int on_query_token(void *ctx, const fossc_token *t) {
   return s->tokbuf.oom ? FOSSC_ERR_NOMEM : 0;
 }
 
-static int add_alt(fossc_searcher *s, uint32_t term, float weight) {
+static int add_alt(fossc_searcher *s, uint32_t term, float weight,
+                   alt_via via) {
   for (uint32_t i = s->parts[s->nparts].alt0; i < s->nalts; i++)
     if (s->alts[i].term == term) {
-      if (weight > s->alts[i].weight) s->alts[i].weight = weight;
+      if (weight > s->alts[i].weight) {
+        s->alts[i].weight = weight;
+        s->alts[i].via = via;
+      }
       return 0;
     }
   if (grow_arr((void **)&s->alts, &s->alts_cap, s->nalts + 1, sizeof *s->alts,
@@ -192,6 +224,7 @@ static int add_alt(fossc_searcher *s, uint32_t term, float weight) {
     return FOSSC_ERR_NOMEM;
   s->alts[s->nalts].term = term;
   s->alts[s->nalts].weight = weight;
+  s->alts[s->nalts].via = via;
   s->nalts++;
   return 0;
 }
@@ -207,14 +240,15 @@ static int add_word_alts(fossc_searcher *s, const char *plain, size_t n) {
     uint32_t len;
     const char *ws = fossc_ix_word_str(ix, w, &len);
     if (len != n || memcmp(ws, plain, n) != 0) break;
-    if (add_alt(s, fossc_ix_word_term(ix, w), 1.0f)) return FOSSC_ERR_NOMEM;
+    if (add_alt(s, fossc_ix_word_term(ix, w), 1.0f, VIA_WORD))
+      return FOSSC_ERR_NOMEM;
   }
   for (int l = 0; l < 2; l++) {
     if (fossc_analyzer_term(s->an, langs[l], plain, n, &s->term))
       return FOSSC_ERR_NOMEM;
     uint32_t t = fossc_ix_find_term(ix, s->term.data, s->term.len);
     /* add_alt keeps the larger weight when the term is already there. */
-    if (t != FOSSC_HTAB_EMPTY && add_alt(s, t, GUESSED_STEM_WEIGHT))
+    if (t != FOSSC_HTAB_EMPTY && add_alt(s, t, GUESSED_STEM_WEIGHT, VIA_STEM))
       return FOSSC_ERR_NOMEM;
   }
   return 0;
@@ -235,7 +269,8 @@ static int add_prefix_alts(fossc_searcher *s, const char *plain, size_t n) {
     uint32_t len;
     const char *ws = fossc_ix_word_str(ix, w, &len);
     if (len < n || memcmp(ws, plain, n) != 0) break;
-    if (add_alt(s, fossc_ix_word_term(ix, w), 1.0f)) return FOSSC_ERR_NOMEM;
+    if (add_alt(s, fossc_ix_word_term(ix, w), 1.0f, VIA_PREFIX))
+      return FOSSC_ERR_NOMEM;
   }
   if (s->nalts - first > MAX_PREFIX_ALTS) {
     qsort_r(s->alts + first, s->nalts - first, sizeof *s->alts,
@@ -243,6 +278,33 @@ static int add_prefix_alts(fossc_searcher *s, const char *plain, size_t n) {
     s->nalts = first + MAX_PREFIX_ALTS;
   }
   return 0;
+}
+
+/* Adds typo corrections of a word to the part being built when the word
+** (nearly) matches nothing. Returns the best candidate when the word
+** matches nothing at all (the caller writes it into the suggestion), else
+** NULL. */
+static const fossc_typo_cand *add_typo_alts(fossc_searcher *s, const char *plain,
+                                            size_t n, fossc_typo_cand *cands) {
+  const fossc_index *ix = s->ix;
+  uint32_t df = 0;
+  for (uint32_t i = s->parts[s->nparts].alt0; i < s->nalts; i++) {
+    uint32_t d = fossc_ix_term_df(ix, s->alts[i].term);
+    if (d > df) df = d;
+  }
+  if (df > TYPO_MAX_DF) return NULL;
+  uint32_t nc = fossc_typo_candidates(ix, plain, n, cands, TYPO_MAX_CANDS);
+  /* A candidate rarer than the word as typed is no better a guess. */
+  if (nc == 0 || cands[0].df < df) return NULL;
+  for (uint32_t c = 0; c < nc; c++) {
+    float w = cands[c].dist == 1 ? TYPO_WEIGHT_1 : TYPO_WEIGHT_2;
+    if (df > 0) w *= TYPO_FOUND_FACTOR;
+    for (uint32_t k = 0; k < cands[c].nterms; k++)
+      if (add_alt(s, fossc_ix_word_term(ix, cands[c].word + k), w, VIA_TYPO))
+        return NULL;
+  }
+  /* Only a word that matches nothing is called a mistake to the user. */
+  return df == 0 ? &cands[0] : NULL;
 }
 
 static void begin_part(fossc_searcher *s) {
@@ -293,6 +355,8 @@ static int add_concept(fossc_searcher *s, const fossc_qclause *c,
 static int build_concepts(fossc_searcher *s, const fossc_query *q) {
   s->nalts = s->nparts = s->nconcepts = 0;
   fossc_buf_reset(&s->labels);
+  fossc_buf_reset(&s->suggest);
+  s->corrected = 0;
   /* First pass: tokens of every clause, to know if any non-stop word exists. */
   uint32_t tok0[FOSSC_MAX_CLAUSES], ntoks[FOSSC_MAX_CLAUSES];
   int any_content = 0;
@@ -332,6 +396,19 @@ static int build_concepts(fossc_searcher *s, const fossc_query *q) {
       const char *p = s->tokbuf.data + s->tok_off[t];
       begin_part(s);
       if (add_word_alts(s, p, strlen(p))) return FOSSC_ERR_NOMEM;
+      fossc_typo_cand cands[TYPO_MAX_CANDS];
+      const fossc_typo_cand *best =
+          c->occur != FOSSC_Q_NOT ? add_typo_alts(s, p, strlen(p), cands) : NULL;
+      /* The suggestion repeats the query's words, the corrected ones
+      ** replaced by their most likely correction. */
+      if (best) {
+        s->corrected = 1;
+        if (s->suggest.len) fossc_buf_putc(&s->suggest, ' ');
+        fossc_buf_append(&s->suggest, best->str, best->len);
+      } else {
+        if (s->suggest.len) fossc_buf_putc(&s->suggest, ' ');
+        fossc_buf_append(&s->suggest, s->tokbuf.data + s->tok_off[t], strlen(p));
+      }
       end_part(s);
     }
     fossc_qkind kind = ntoks[i] > 1 ? FOSSC_Q_PHRASE : FOSSC_Q_WORD;
@@ -673,9 +750,10 @@ static void explain_doc(fossc_searcher *s, uint32_t doc, fossc_buf *b) {
         tfirst = 0;
         fossc_buf_puts(b, "{\"term\":");
         fossc_json_put_string(b, ts, len);
-        fossc_buf_printf(b, ",\"via\":\"stem\",\"weight\":%.2f,\"tf_title\":%u,"
+        fossc_buf_printf(b, ",\"via\":\"%s\",\"weight\":%.2f,\"tf_title\":%u,"
                          "\"tf_body\":%u}",
-                         al->weight, c->tft[c->i], c->tfb[c->i]);
+                         via_names[al->via], al->weight, c->tft[c->i],
+                         c->tfb[c->i]);
       }
     }
     fossc_buf_puts(b, "]}");
@@ -824,7 +902,7 @@ int fossc_search(fossc_searcher *s, const fossc_index *ix,
   out->count = count;
   out->hits = s->hits;
   out->took_us = fossc_now_us() - t0;
-  out->suggestion = NULL;
+  out->suggestion = s->corrected ? fossc_buf_cstr(&s->suggest) : NULL;
   return FOSSC_OK;
 }
 
