@@ -35,7 +35,7 @@ TEST_BIN := $(UNIT_SRC:tests/%.c=$(BUILD)/tests/%) $(INT_SRC:tests/%.c=$(BUILD)/
 TESTLIB_SRC := $(sort $(wildcard tests/lib/*.c))
 TESTLIB_OBJ := $(TESTLIB_SRC:%.c=$(BUILD)/%.o)
 
-.PHONY: valgrind golden all test check-build deps demo asan fuzz install clean tests bench eval
+.PHONY: eval eval-parallel eval-langid valgrind golden all test check-build deps demo asan fuzz install clean tests bench eval
 all: $(PROGS)
 
 $(BUILD)/%.o: %.c
@@ -100,6 +100,14 @@ demo: deps
 fuzz:
 	@scripts/install-deps
 	@BUILD=build/fuzz tests/fuzz/run
+
+# Relevance on the judged set, beside SQLite FTS5 and Xapian (docs/relevance.md).
+eval: all
+	@BIN=$(BIN) tests/relevance/eval
+eval-parallel: all
+	@BIN=$(BIN) tests/relevance/parallel
+eval-langid: $(LIB_A)
+	@BUILD=$(BUILD) tests/relevance/langid
 
 # Regenerates the golden index after an intended format change.
 golden: all

@@ -67,7 +67,10 @@ int fossc_postings_encode(const uint8_t *raw, size_t raw_len, uint32_t df,
       raw_bytes += (size_t)(docs[n].pos_end - docs[n].pos) + 12;
       n++;
     }
-    /* Block body: doc deltas, tf pairs, then all positions. */
+    /* Block body: varint length of the documents region, the documents
+    ** region (doc deltas, tf pairs: raw varints, decoded for every block a
+    ** query touches), then the positions region (zstd when that pays:
+    ** decompressed only when a phrase or proximity needs positions). */
     fossc_buf_reset(scratch);
     float max_w = 0;
     uint32_t bp = block_prev;
@@ -83,6 +86,7 @@ int fossc_postings_encode(const uint8_t *raw, size_t raw_len, uint32_t df,
                               nv->body_len[d], nv->avg_title, nv->avg_body);
       if (w > max_w) max_w = w;
     }
+    size_t docs_len = scratch->len;
     for (uint32_t k = 0; k < n; k++)
       fossc_buf_append(scratch, docs[k].pos,
                        (size_t)(docs[k].pos_end - docs[k].pos));
@@ -90,24 +94,25 @@ int fossc_postings_encode(const uint8_t *raw, size_t raw_len, uint32_t df,
       rc = FOSSC_ERR_NOMEM;
       goto done;
     }
+    fossc_buf_put_varint(&bodies, docs_len);
+    fossc_buf_append(&bodies, scratch->data, docs_len);
+    const char *pos = scratch->data + docs_len;
+    size_t pos_len = scratch->len - docs_len;
     uint8_t flags = 0;
-    size_t body_start = bodies.len;
-    if (scratch->len >= FOSSC_BLOCK_MIN_COMPRESS) {
-      size_t bound = ZSTD_compressBound(scratch->len);
+    if (pos_len >= FOSSC_BLOCK_MIN_COMPRESS) {
+      size_t bound = ZSTD_compressBound(pos_len);
       if (fossc_buf_reserve(&bodies, bound)) {
         rc = FOSSC_ERR_NOMEM;
         goto done;
       }
-      size_t z = ZSTD_compressCCtx(cctx, bodies.data + bodies.len, bound,
-                                   scratch->data, scratch->len, level);
-      if (!ZSTD_isError(z) && z < scratch->len) {
+      size_t z = ZSTD_compressCCtx(cctx, bodies.data + bodies.len, bound, pos,
+                                   pos_len, level);
+      if (!ZSTD_isError(z) && z < pos_len) {
         bodies.len += z;
         flags |= FOSSC_BLOCK_ZSTD;
       }
     }
-    if (!(flags & FOSSC_BLOCK_ZSTD))
-      fossc_buf_append(&bodies, scratch->data, scratch->len);
-    (void)body_start;
+    if (!(flags & FOSSC_BLOCK_ZSTD)) fossc_buf_append(&bodies, pos, pos_len);
     fossc_buf_put_u32(&hdrs, bp);
     fossc_buf_put_u32(&hdrs, (uint32_t)bodies.len);
     put_f32(&hdrs, max_w);
@@ -151,24 +156,15 @@ static int load_block(fossc_pcursor *c, uint32_t b) {
   uint32_t n = (uint32_t)h[12] + 1;
   uint8_t flags = h[13];
   if (endo < start || endo > c->bodies_len || n > FOSSC_BLOCK_DOCS) return -1;
-  const uint8_t *body = c->bodies + start;
-  size_t blen = endo - start;
-  if (flags & FOSSC_BLOCK_ZSTD) {
-    unsigned long long rawn = ZSTD_getFrameContentSize(body, blen);
-    if (rawn == ZSTD_CONTENTSIZE_ERROR || rawn == ZSTD_CONTENTSIZE_UNKNOWN ||
-        rawn > FOSSC_MAX_BLOCK_RAW)
-      return -1;
-    if (rawn > c->raw_cap) {
-      uint8_t *r = fossc_realloc(c->raw, (size_t)rawn);
-      if (!r) return -1;
-      c->raw = r;
-      c->raw_cap = (size_t)rawn;
-    }
-    size_t got = ZSTD_decompressDCtx(c->dctx, c->raw, (size_t)rawn, body, blen);
-    if (ZSTD_isError(got) || got != rawn) return -1;
-    body = c->raw;
-    blen = got;
-  }
+  const uint8_t *body = c->bodies + start, *bend = c->bodies + endo;
+  uint64_t docs_len;
+  if (fossc_get_varint(&body, bend, &docs_len) ||
+      docs_len > (uint64_t)(bend - body))
+    return -1;
+  size_t blen = (size_t)docs_len;
+  c->pos_zstd = (flags & FOSSC_BLOCK_ZSTD) != 0;
+  c->pos_src = body + blen;
+  c->pos_src_len = (size_t)(bend - body) - blen;
   const uint8_t *p = body, *end = body + blen;
   uint32_t prev = b ? hdr_last(c, b - 1) : UINT32_MAX;
   for (uint32_t k = 0; k < n; k++) {
@@ -189,8 +185,7 @@ static int load_block(fossc_pcursor *c, uint32_t b) {
     c->tft[k] = (uint32_t)t;
     c->tfb[k] = (uint32_t)bb;
   }
-  c->pos_p = p;
-  c->pos_end = end;
+  if (p != end) return -1; /* the documents region is exactly consumed */
   c->pos_scanned = 0;
   c->block = b;
   c->n = n;
@@ -285,6 +280,34 @@ uint32_t fossc_pcursor_positions(fossc_pcursor *c, const uint32_t **out) {
   *out = NULL;
   if (c->doc == FOSSC_DOC_END) return 0;
   if (!c->pos_scanned) {
+    if (c->pos_zstd) {
+      unsigned long long rawn = ZSTD_getFrameContentSize(c->pos_src, c->pos_src_len);
+      if (rawn == ZSTD_CONTENTSIZE_ERROR || rawn == ZSTD_CONTENTSIZE_UNKNOWN ||
+          rawn > FOSSC_MAX_BLOCK_RAW) {
+        set_corrupt(c);
+        return 0;
+      }
+      if (rawn > c->raw_cap) {
+        uint8_t *r = fossc_realloc(c->raw, (size_t)rawn ? (size_t)rawn : 1);
+        if (!r) {
+          set_corrupt(c);
+          return 0;
+        }
+        c->raw = r;
+        c->raw_cap = (size_t)rawn;
+      }
+      size_t got = ZSTD_decompressDCtx(c->dctx, c->raw, (size_t)rawn,
+                                       c->pos_src, c->pos_src_len);
+      if (ZSTD_isError(got) || got != rawn) {
+        set_corrupt(c);
+        return 0;
+      }
+      c->pos_p = c->raw;
+      c->pos_end = c->raw + got;
+    } else {
+      c->pos_p = c->pos_src;
+      c->pos_end = c->pos_src + c->pos_src_len;
+    }
     const uint8_t *p = c->pos_p;
     for (uint32_t k = 0; k < c->n; k++) {
       c->pos_at[k] = p;

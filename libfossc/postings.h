@@ -54,7 +54,10 @@ typedef struct fossc_pcursor {
   int corrupt;             /* set on any decoding error; doc = END then */
   ZSTD_DCtx *dctx;         /* borrowed */
   uint32_t docs[FOSSC_BLOCK_DOCS], tft[FOSSC_BLOCK_DOCS], tfb[FOSSC_BLOCK_DOCS];
-  const uint8_t *pos_p, *pos_end; /* positions region of the block */
+  const uint8_t *pos_src; /* positions region as stored (maybe zstd) */
+  size_t pos_src_len;
+  int pos_zstd;
+  const uint8_t *pos_p, *pos_end; /* positions region, decoded */
   const uint8_t *pos_at[FOSSC_BLOCK_DOCS]; /* per doc, once scanned */
   int pos_scanned;
   uint8_t *raw;            /* decompressed body (owned) */

@@ -366,32 +366,39 @@ static int get_str(const uint8_t **p, const uint8_t *end, const char **s,
 /* Decompresses block b of a store into scratch at offset `at`; returns the
 ** raw length or -1. */
 static long load_store_block(const fossc_section *blk, const fossc_section *data,
-                             uint32_t b, fossc_buf *scratch, size_t at) {
+                             uint32_t b, ZSTD_DCtx *dctx, fossc_buf *scratch,
+                             size_t at) {
   const uint8_t *be = blk->p + (size_t)b * FOSSC_DBLK_ENTRY_BYTES;
   uint64_t zoff = fossc_rd64(be);
   uint32_t zlen = fossc_rd32(be + 8), rawlen = fossc_rd32(be + 12);
   scratch->len = at;
   if (fossc_buf_reserve(scratch, rawlen)) return -1;
-  size_t got = ZSTD_decompress(scratch->data + at, rawlen, data->p + zoff, zlen);
+  /* A context of the caller's: ZSTD_decompress would create (and zero) a
+  ** new one per call, which costs more than a small block's decoding. */
+  size_t got = dctx ? ZSTD_decompressDCtx(dctx, scratch->data + at, rawlen,
+                                          data->p + zoff, zlen)
+                    : ZSTD_decompress(scratch->data + at, rawlen,
+                                      data->p + zoff, zlen);
   if (ZSTD_isError(got) || got != rawlen) return -1;
   scratch->len = at + rawlen;
   return (long)rawlen;
 }
 
 int fossc_ix_doc(const fossc_index *ix, uint32_t docnum, int with_body,
-                 fossc_buf *scratch, fossc_docview *out, fossc_error *err) {
+                 ZSTD_DCtx *dctx, fossc_buf *scratch, fossc_docview *out,
+                 fossc_error *err) {
   if (docnum >= ix->ndocs)
     return fossc_error_set(err, FOSSC_ERR_NOTFOUND, "no document %u", docnum);
   const uint8_t *e = ix->ddoc.p + (size_t)docnum * FOSSC_DDOC_ENTRY_BYTES;
   fossc_buf_reset(scratch);
   /* Layout of scratch: [field block][body block][copies of the strings,
   ** each NUL-terminated]. Offsets, not pointers, survive the reserves. */
-  long flen = load_store_block(&ix->fblk, &ix->flds, fossc_rd32(e), scratch, 0);
+  long flen = load_store_block(&ix->fblk, &ix->flds, fossc_rd32(e), dctx, scratch, 0);
   if (flen < 0) goto bad_block;
   long blen = 0;
   if (with_body) {
-    blen = load_store_block(&ix->dblk, &ix->docs, fossc_rd32(e + 8), scratch,
-                            (size_t)flen);
+    blen = load_store_block(&ix->dblk, &ix->docs, fossc_rd32(e + 8), dctx,
+                            scratch, (size_t)flen);
     if (blen < 0) goto bad_block;
   }
   size_t rel[4] = {0}, lens[4] = {0};
@@ -442,7 +449,7 @@ bad:
 
 int fossc_index_doc(const fossc_index *ix, uint32_t docnum, fossc_buf *scratch,
                     fossc_docview *out, fossc_error *err) {
-  return fossc_ix_doc(ix, docnum, 1, scratch, out, err);
+  return fossc_ix_doc(ix, docnum, 1, NULL, scratch, out, err);
 }
 
 int fossc_index_find_id(const fossc_index *ix, const char *id, size_t len,

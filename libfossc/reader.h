@@ -6,6 +6,7 @@
 #define FOSSC_READER_H
 
 #include <stdatomic.h>
+#include <zstd.h>
 
 #include "format.h"
 #include "htab.h"
@@ -72,7 +73,8 @@ static inline fossc_lang fossc_ix_lang(const fossc_index *ix, uint32_t d) {
 /* Loads document d's fields, and its body too when with_body (else body is
 ** "" and body_len 0). See fossc_index_doc. */
 int fossc_ix_doc(const fossc_index *ix, uint32_t d, int with_body,
-                 fossc_buf *scratch, fossc_docview *out, fossc_error *err);
+                 ZSTD_DCtx *dctx, fossc_buf *scratch, fossc_docview *out,
+                 fossc_error *err);
 
 /* Looks a term up; returns its index or FOSSC_HTAB_EMPTY. */
 uint32_t fossc_ix_find_term(const fossc_index *ix, const char *s, size_t n);

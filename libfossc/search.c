@@ -39,6 +39,10 @@
 /* Proximity: query words at most this many positions apart earn a bonus. */
 #define PROX_WINDOW 8
 #define PROX_WEIGHT 0.6f
+/* Candidates (best by BM25F x coordination) rescored with proximity: the
+** bonus is at most 0.6 idf per word pair, so a document far below the
+** 100th by BM25F does not climb into a first page through it. */
+#define RESCORE_DEPTH 100
 /* Weight of a stem that no word of the corpus with the query word's exact
 ** (folded) spelling produced: a guess of the stemmers, often in the other
 ** language ("energia" stems to Spanish "energi", which is English "energy"),
@@ -560,8 +564,13 @@ typedef struct score_parts {
 } score_parts;
 
 /* Scores the document all cursors are positioned on (or past). Returns 0 if
-** it does not match the query's required/excluded/phrase constraints. */
-static int score_doc(fossc_searcher *s, uint32_t doc, score_parts *sp) {
+** it does not match the query's required/excluded/phrase constraints, 1 if
+** it matches. When even the largest proximity bonus could not lift it above
+** `floor` (the worst score in a full top k; negative: no floor), the
+** positions are not read and sp->total is a lower bound that cannot enter
+** the top k. */
+static int score_doc(fossc_searcher *s, uint32_t doc, score_parts *sp,
+                     float floor) {
   memset(sp, 0, sizeof *sp);
   uint32_t body_start = fossc_ix_title_len(s->ix, doc) + FOSSC_FIELD_GAP;
   for (uint32_t i = 0; i < s->nconcepts; i++) {
@@ -598,6 +607,25 @@ static int score_doc(fossc_searcher *s, uint32_t doc, score_parts *sp) {
     }
   }
   if (sp->matched == 0 || sp->matched < s->min_match) return 0;
+  sp->coord = (1.0f + sp->matched) / (1.0f + sp->positive);
+  if (floor >= 0) {
+    float prox_max = 0;
+    const concept *pk = NULL;
+    for (uint32_t i = 0; i < s->nconcepts; i++) {
+      const concept *k = &s->concepts[i];
+      if (k->occur == FOSSC_Q_NOT || k->kind == FOSSC_Q_PHRASE) {
+        pk = NULL;
+        continue;
+      }
+      if (!k->matched) continue;
+      if (pk) prox_max += PROX_WEIGHT * (pk->idf < k->idf ? pk->idf : k->idf);
+      pk = k;
+    }
+    if ((sp->bm25 + prox_max) * sp->coord <= floor) {
+      sp->total = sp->bm25 * sp->coord;
+      return 1;
+    }
+  }
   /* Proximity of consecutive matched single-word concepts. */
   const concept *prev = NULL;
   for (uint32_t i = 0; i < s->nconcepts; i++) {
@@ -614,7 +642,6 @@ static int score_doc(fossc_searcher *s, uint32_t doc, score_parts *sp) {
     }
     prev = k;
   }
-  sp->coord = (1.0f + sp->matched) / (1.0f + sp->positive);
   sp->total = (sp->bm25 + sp->prox) * sp->coord;
   return 1;
 }
@@ -651,6 +678,20 @@ static void heap_push(fossc_searcher *s, uint32_t k, float score, uint32_t doc) 
     i = m;
   }
   h[i] = e;
+}
+
+static int cmp_heap_doc(const void *a, const void *b) {
+  uint32_t x = ((const heap_ent *)a)->doc, y = ((const heap_ent *)b)->doc;
+  return (x > y) - (x < y);
+}
+
+/* Whether a proximity bonus is possible: two or more word concepts. */
+static int needs_proximity(const fossc_searcher *s) {
+  uint32_t words = 0;
+  for (uint32_t i = 0; i < s->nconcepts; i++)
+    words += s->concepts[i].occur != FOSSC_Q_NOT &&
+             s->concepts[i].kind != FOSSC_Q_PHRASE;
+  return words >= 2;
 }
 
 static int cmp_heap_desc(const void *a, const void *b) {
@@ -719,7 +760,7 @@ static void explain_doc(fossc_searcher *s, uint32_t doc, fossc_buf *b) {
   for (uint32_t i = 0; i < s->ncursors; i++)
     fossc_pcursor_seek(&s->cursors[i], doc);
   score_parts sp;
-  int ok = score_doc(s, doc, &sp);
+  int ok = score_doc(s, doc, &sp, -1.0f);
   fossc_buf_printf(b, "{\"score\":%.4f,\"bm25f\":%.4f,\"proximity\":%.4f,"
                    "\"coord\":%.4f,\"matched\":%u,\"concepts\":%u,\"parts\":[",
                    ok ? sp.total : 0.0, sp.bm25, sp.prox, sp.coord, sp.matched,
@@ -796,7 +837,10 @@ int fossc_search(fossc_searcher *s, const fossc_index *ix,
                      : 0;
 
   uint32_t k = req->offset + limit;
-  if (grow_arr((void **)&s->heap, &s->heap_cap, k, sizeof *s->heap, 0))
+  /* First pass: BM25F and coordination only, into a top RESCORE_DEPTH;
+  ** proximity needs positions, so only those candidates pay for it. */
+  uint32_t depth = k > RESCORE_DEPTH ? k : RESCORE_DEPTH;
+  if (grow_arr((void **)&s->heap, &s->heap_cap, depth, sizeof *s->heap, 0))
     return fossc_error_set(err, FOSSC_ERR_NOMEM, "out of memory");
   s->heap_n = 0;
   uint64_t total = 0;
@@ -824,9 +868,9 @@ int fossc_search(fossc_searcher *s, const fossc_index *ix,
     if (doc == FOSSC_DOC_END) break;
     score_parts sp;
     if ((lang == FOSSC_LANG_UNKNOWN || fossc_ix_lang(ix, doc) == lang) &&
-        score_doc(s, doc, &sp)) {
+        score_doc(s, doc, &sp, INFINITY)) {
       total++;
-      heap_push(s, k, sp.total, doc);
+      heap_push(s, depth, sp.total, doc);
     }
     for (uint32_t i = 0; i < s->nconcepts; i++) {
       const concept *c = &s->concepts[i];
@@ -845,8 +889,25 @@ int fossc_search(fossc_searcher *s, const fossc_index *ix,
                            "%s: section POSTS: a postings block is corrupt",
                            ix->path);
 
+  if (any_corrupt(s))
+    return fossc_error_set(err, FOSSC_ERR_CORRUPT,
+                           "%s: section POSTS: a postings block is corrupt",
+                           ix->path);
+  /* Second pass: the candidates in document order, full scores. */
+  if (s->heap_n && needs_proximity(s)) {
+    qsort(s->heap, s->heap_n, sizeof *s->heap, cmp_heap_doc);
+    open_cursors(s);
+    for (uint32_t i = 0; i < s->heap_n; i++) {
+      uint32_t doc = s->heap[i].doc;
+      for (uint32_t c = 0; c < s->ncursors; c++)
+        fossc_pcursor_seek(&s->cursors[c], doc);
+      score_parts sp;
+      if (score_doc(s, doc, &sp, -1.0f)) s->heap[i].score = sp.total;
+    }
+  }
   /* Results: sorted best first, then the requested page. */
   qsort(s->heap, s->heap_n, sizeof *s->heap, cmp_heap_desc);
+  if (s->heap_n > k) s->heap_n = k;
   uint32_t first = req->offset < s->heap_n ? req->offset : s->heap_n;
   uint32_t count = s->heap_n - first;
   if (grow_arr((void **)&s->hits, &s->hits_cap, count + 1, sizeof *s->hits, 0))
@@ -858,7 +919,7 @@ int fossc_search(fossc_searcher *s, const fossc_index *ix,
   for (uint32_t r = 0; r < count; r++) {
     const heap_ent *e = &s->heap[first + r];
     fossc_docview v;
-    rc = fossc_ix_doc(ix, e->doc, req->snippets, &s->docbuf, &v, err);
+    rc = fossc_ix_doc(ix, e->doc, req->snippets, s->dctx, &s->docbuf, &v, err);
     if (rc) return rc;
     fossc_hit *h = &s->hits[r];
     memset(h, 0, sizeof *h);
@@ -912,7 +973,7 @@ int fossc_search_get(fossc_searcher *s, const fossc_index *ix, const char *id,
   if (fossc_index_find_id(ix, id, id_len, &d))
     return fossc_error_set(err, FOSSC_ERR_NOTFOUND, "no document with id '%.*s'",
                            (int)(id_len > 200 ? 200 : id_len), id);
-  int rc = fossc_index_doc(ix, d, &s->docbuf, out, err);
+  int rc = fossc_ix_doc(ix, d, 1, s->dctx, &s->docbuf, out, err);
   if (rc) return rc;
   if (out->id_len != id_len || memcmp(out->id, id, id_len) != 0)
     return fossc_error_set(err, FOSSC_ERR_NOTFOUND, "no document with id '%.*s'",

@@ -167,11 +167,16 @@ static uint32_t compute_row(walk *w, uint32_t d) {
   return best;
 }
 
+/* Prefixes are a few bytes: a loop beats a call to memcmp here, the walk's
+** hottest comparison. */
 static int has_prefix(const fossc_index *ix, uint32_t w, const char *p,
                       uint32_t n) {
   uint32_t len;
   const char *s = fossc_ix_word_str(ix, w, &len);
-  return len >= n && memcmp(s, p, n) == 0;
+  if (len < n) return 0;
+  for (uint32_t i = 0; i < n; i++)
+    if (s[i] != p[i]) return 0;
+  return 1;
 }
 
 /* First word index after `from` (which has the prefix p[0..n)) without that
@@ -199,6 +204,111 @@ static uint32_t skip_prefix(const fossc_index *ix, uint32_t from, const char *p,
       hi = mid;
   }
   return hi;
+}
+
+/* Writes the UTF-8 encoding of cp at *o (room for 4 bytes); returns bytes. */
+static uint32_t utf8_put(uint32_t cp, uint8_t *o) {
+  if (cp < 0x80) {
+    o[0] = (uint8_t)cp;
+    return 1;
+  }
+  if (cp < 0x800) {
+    o[0] = (uint8_t)(0xC0 | (cp >> 6));
+    o[1] = (uint8_t)(0x80 | (cp & 0x3F));
+    return 2;
+  }
+  if (cp < 0x10000) {
+    o[0] = (uint8_t)(0xE0 | (cp >> 12));
+    o[1] = (uint8_t)(0x80 | ((cp >> 6) & 0x3F));
+    o[2] = (uint8_t)(0x80 | (cp & 0x3F));
+    return 3;
+  }
+  o[0] = (uint8_t)(0xF0 | (cp >> 18));
+  o[1] = (uint8_t)(0x80 | ((cp >> 12) & 0x3F));
+  o[2] = (uint8_t)(0x80 | ((cp >> 6) & 0x3F));
+  o[3] = (uint8_t)(0x80 | (cp & 0x3F));
+  return 4;
+}
+
+/* Longest candidate string built by enumerate: a WORDS length is one byte. */
+#define MAX_CAND_BYTES 255
+
+/* First entry in [lo, hi) whose word is s[0..n) exactly, or hi. */
+static uint32_t find_word(const fossc_index *ix, uint32_t lo, uint32_t hi,
+                          const uint8_t *s, uint32_t n) {
+  uint32_t end = hi;
+  while (lo < hi) {
+    uint32_t mid = lo + (hi - lo) / 2, len;
+    const char *w = fossc_ix_word_str(ix, mid, &len);
+    int c = memcmp(w, s, len < n ? len : n);
+    if (c < 0 || (c == 0 && len < n))
+      lo = mid + 1;
+    else
+      hi = mid;
+  }
+  uint32_t len;
+  if (lo < end) {
+    const char *w = fossc_ix_word_str(ix, lo, &len);
+    if (len == n && memcmp(w, s, n) == 0) return lo;
+  }
+  return end;
+}
+
+/* The prefix of depth d (the first boff[d] bytes of s) has row minimum
+** exactly k: every further edit is one too many, so a word under it is
+** within k only if the rest of it is one of a few strings taken from the
+** query. Each D[d][j] == k allows the rest q[j..m); a transposition across
+** the prefix's end, from D[d-1][j-2] == k-1 when the prefix's last code
+** point is q[j-1], allows q[j-2] q[j..m). Those strings are looked up in
+** the prefix's range [lo, hi) instead of walking it: under a short prefix
+** (one wrong first letter) the range holds thousands of words. Each found
+** word is at distance exactly k (no completion beats the row minimum). */
+static void enumerate(const walk *w, const fossc_index *ix, const char *s,
+                      uint32_t d, uint32_t lo, uint32_t hi,
+                      fossc_typo_cand *out, uint32_t *count, uint32_t max_out) {
+  const uint32_t k = w->k, m = w->m;
+  /* only band cells qualify: 2k+1 of each kind */
+  uint32_t found[2 * (2 * MAX_DIST + 1)], nfound = 0;
+  uint8_t buf[MAX_CAND_BYTES + 4];
+  uint32_t plen = w->boff[d];
+  memcpy(buf, s, plen);
+  for (uint32_t j = 0; j <= m; j++) {
+    /* kind 0: D[d][j] == k; kind 1: transposition from D[d-1][j-2]. */
+    for (int kind = 0; kind < 2; kind++) {
+      if (kind == 0) {
+        if (j + k < d || j > d + k || w->rows[d][j] != k) continue;
+      } else {
+        if (j < 2 || (j - 2) + k < d - 1 || j - 2 > d - 1 + k ||
+            w->rows[d - 1][j - 2] != k - 1 || w->cps[d - 1] != w->q[j - 1])
+          continue;
+      }
+      uint32_t n = plen;
+      if (kind == 1) n += utf8_put(w->q[j - 2], buf + n);
+      for (uint32_t t = j; t < m && n <= MAX_CAND_BYTES; t++)
+        n += utf8_put(w->q[t], buf + n);
+      if (n > MAX_CAND_BYTES) continue;
+      uint32_t f = find_word(ix, lo, hi, buf, n);
+      if (f == hi) continue;
+      int dup = 0;
+      for (uint32_t x = 0; x < nfound; x++) dup |= found[x] == f;
+      if (dup) continue;
+      found[nfound++] = f;
+      fossc_typo_cand c;
+      c.word = f;
+      c.str = fossc_ix_word_str(ix, f, &c.len);
+      c.dist = k;
+      c.nterms = 0;
+      c.df = 0;
+      for (uint32_t e = f; e < hi; e++) {
+        uint32_t len;
+        const char *ws = fossc_ix_word_str(ix, e, &len);
+        if (len != c.len || memcmp(ws, c.str, len) != 0) break;
+        c.df += fossc_ix_term_df(ix, fossc_ix_word_term(ix, e));
+        c.nterms++;
+      }
+      keep_best(out, count, max_out, &c);
+    }
+  }
 }
 
 uint32_t fossc_typo_candidates(const fossc_index *ix, const char *plain,
@@ -238,7 +348,7 @@ uint32_t fossc_typo_candidates(const fossc_index *ix, const char *plain,
 
     /* Reuse the rows of the prefix shared with the previous word. */
     const uint8_t *p = (const uint8_t *)s;
-    uint32_t d = 0, off = 0, pruned = 0;
+    uint32_t d = 0, off = 0, stop = 0, best = 0;
     while (off < slen) {
       uint32_t cp, n = utf8_next(p + off, slen - off, &cp);
       if (d < valid && w.cps[d] == cp) {
@@ -247,22 +357,26 @@ uint32_t fossc_typo_candidates(const fossc_index *ix, const char *plain,
       }
       valid = d;
       if (d == MAX_DEPTH || is_digit(cp)) {
-        pruned = d + 1; /* too long (corrupt) or a number: skip its range */
+        stop = d + 1; /* too long (corrupt) or a number: skip its range */
         w.boff[d + 1] = off + n;
+        best = w.k + 1;
         break;
       }
       w.cps[d] = cp;
       w.boff[d + 1] = off + n;
-      uint32_t best = compute_row(&w, d + 1);
+      best = compute_row(&w, d + 1);
       valid = ++d;
       off += n;
-      if (best > w.k) {
-        pruned = d;
+      if (best >= w.k) {
+        stop = d;
         break;
       }
     }
-    if (pruned) {
-      i = skip_prefix(ix, i, s, w.boff[pruned]);
+    if (stop) {
+      uint32_t end = skip_prefix(ix, i, s, w.boff[stop]);
+      if (best == w.k) enumerate(&w, ix, s, stop, i, end, out, &count, max_out);
+      prev = NULL; /* the next word has another prefix */
+      i = end;
       continue;
     }
     if (d < valid) valid = d; /* word is a strict prefix of the last one */

@@ -5,6 +5,7 @@ Python 3 standard library only.  Talks to the real fossc-searchd over TCP
 lines, so every engine is measured the way a user would run it.
 """
 
+import fcntl
 import json
 import math
 import os
@@ -239,6 +240,30 @@ def run_peers(peers_dir, corpus_jsonl, work, queries, modes=("and", "or"), engin
                     res[q["qid"]] = [d for _, d in sorted(hits.get(f"q{i:05d}", []))]
             out[f"{label}/{mode}"] = res
     return out
+
+
+# ---------------------------------------------------------------- corpora
+
+DATA_DIR = os.path.join(os.path.dirname(ROOT), "data")
+SMALL_CORPUS = os.path.join(DATA_DIR, "corpus", "corpus-small.jsonl")
+CACHE_DIR = os.path.join(DATA_DIR, "relevance")
+
+
+def ensure_corpus(corpus):
+    if os.path.exists(corpus):
+        return
+    out = os.path.dirname(corpus)
+    os.makedirs(out, exist_ok=True)
+    # One generator at a time: a second run waits for the first one's file.
+    with open(os.path.join(out, ".make-corpus-small.lock"), "w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        if os.path.exists(corpus):
+            return
+        gen = os.path.join(os.path.dirname(ROOT), "shared", "corpus", "make-corpus")
+        print(f"{corpus} is missing: {gen} --size small --out {out} (about 2 minutes)", flush=True)
+        r = subprocess.run([gen, "--size", "small", "--out", out])
+        if r.returncode != 0 or not os.path.exists(corpus):
+            die("make-corpus failed")
 
 
 # ---------------------------------------------------------------- docs/relevance.md
