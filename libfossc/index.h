@@ -47,6 +47,15 @@ int fossc_writer_create(const fossc_writer_opts *opts, fossc_writer **out,
                         fossc_error *err);
 /* Adds one document (copied). Documents are numbered in the order added. */
 int fossc_writer_add(fossc_writer *w, const fossc_doc *doc, fossc_error *err);
+/* Returns 1 when the documents added so far produced index term s[0..n). */
+int fossc_writer_has_term(const fossc_writer *w, const char *s, size_t n);
+/* Adds an extra section (at most FOSSC_MAX_EXTRA_SECTIONS, name of at most
+** 8 bytes, e.g. "TRANS" for the translation lexicon) written verbatim by
+** fossc_writer_finish. data is copied. */
+int fossc_writer_add_section(fossc_writer *w, const char *name,
+                             const void *data, size_t len, fossc_error *err);
+#define FOSSC_MAX_EXTRA_SECTIONS 4
+
 /* Writes the index into folder `dir` (created if missing) as a new
 ** generation and switches to it atomically (see docs/index-format.md,
 ** "Generations"): a failure or crash at any point leaves the previous index

@@ -99,6 +99,9 @@ struct fossc_writer {
   uint64_t title_tokens, body_tokens, bytes_in;
   uint32_t docs_lang[FOSSC_LANG_COUNT];
   fossc_buf tmp;
+  char extra_name[FOSSC_MAX_EXTRA_SECTIONS][9];
+  fossc_buf extra[FOSSC_MAX_EXTRA_SECTIONS];
+  int nextra;
   int failed; /* sticky: a failed add leaves the writer unusable */
 };
 
@@ -258,7 +261,28 @@ void fossc_writer_free(fossc_writer *w) {
   fossc_free(w->surf);
   fossc_htab_release(&w->surf_ix);
   fossc_buf_free(&w->tmp);
+  for (int i = 0; i < w->nextra; i++) fossc_buf_free(&w->extra[i]);
   fossc_free(w);
+}
+
+/* ------------------------------------------------------------ extras */
+int fossc_writer_has_term(const fossc_writer *w, const char *s, size_t n) {
+  key_ctx k = {s, n, &w->strs, w->terms, NULL};
+  return fossc_htab_find(&w->term_ix, XXH3_64bits(s, n), term_eq, &k) !=
+         FOSSC_HTAB_EMPTY;
+}
+
+int fossc_writer_add_section(fossc_writer *w, const char *name,
+                             const void *data, size_t len, fossc_error *err) {
+  size_t nl = strlen(name);
+  if (w->nextra >= FOSSC_MAX_EXTRA_SECTIONS || nl == 0 || nl > 8)
+    return fossc_error_set(err, FOSSC_ERR_ARG, "cannot add section '%s'", name);
+  fossc_buf *b = &w->extra[w->nextra];
+  fossc_buf_append(b, data, len);
+  if (b->oom) return fossc_error_set(err, FOSSC_ERR_NOMEM, "out of memory");
+  memcpy(w->extra_name[w->nextra], name, nl + 1);
+  w->nextra++;
+  return FOSSC_OK;
 }
 
 /* ------------------------------------------------------------ add */
@@ -825,6 +849,9 @@ static int write_sections(fossc_writer *w, sec_writer *s,
     goto done;
   st->store_bytes = w->fst.comp.len + w->fst.blk.len + w->bst.comp.len +
                     w->bst.blk.len + b.len;
+  for (int i = 0; i < w->nextra; i++)
+    if ((rc = sw_section(s, w->extra_name[i], w->extra[i].data, w->extra[i].len)))
+      goto done;
   rc = sw_flush(s);
 done:
   fossc_free(order);
