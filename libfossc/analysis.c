@@ -81,6 +81,7 @@ typedef struct para_seg {
 struct fossc_analyzer {
   struct sb_stemmer *stemmer[FOSSC_LANG_COUNT]; /* [EN], [ES] */
   stem_slot *cache;
+  uint32_t cache_mask; /* slots - 1 */
   pending_tok *toks;
   size_t ntoks, cap_toks;
   para_seg *segs;
@@ -402,9 +403,17 @@ static int next_paragraph(const uint8_t *s, size_t len, size_t *pos,
 /* ---- analyzer */
 
 int fossc_analyzer_create(fossc_analyzer **out, fossc_error *err) {
+  return fossc_analyzer_create_sized(FOSSC_STEM_CACHE_SLOTS, out, err);
+}
+
+int fossc_analyzer_create_sized(uint32_t cache_slots, fossc_analyzer **out,
+                                fossc_error *err) {
+  uint32_t slots = 64;
+  while (slots < cache_slots && slots < FOSSC_STEM_CACHE_SLOTS) slots *= 2;
   fossc_analyzer *a = fossc_calloc(1, sizeof *a);
   if (!a) return fossc_error_set(err, FOSSC_ERR_NOMEM, "analyzer: out of memory");
-  a->cache = fossc_calloc(FOSSC_STEM_CACHE_SLOTS, sizeof *a->cache);
+  a->cache_mask = slots - 1;
+  a->cache = fossc_calloc(slots, sizeof *a->cache);
   if (!a->cache) {
     fossc_analyzer_free(a);
     return fossc_error_set(err, FOSSC_ERR_NOMEM, "analyzer: out of memory for stem cache");
@@ -469,7 +478,7 @@ static long term_of(fossc_analyzer *a, fossc_lang lang, const char *surface,
     }
     return (long)n;
   }
-  stem_slot *slot = &a->cache[h & (FOSSC_STEM_CACHE_SLOTS - 1)];
+  stem_slot *slot = &a->cache[h & a->cache_mask];
   if (slot->hash == h && slot->lang == lang && slot->klen == slen &&
       memcmp(slot->key, surface, slen) == 0) {
     memcpy(a->term, slot->term, (size_t)slot->tlen + 1);
@@ -582,7 +591,7 @@ static int emit_seg(fossc_analyzer *a, const para_seg *g, size_t end,
   for (size_t k = g->first; k < end && k < g->first + STEM_PREFETCH; k++) {
     const pending_tok *t = &a->toks[k];
     ring[k % STEM_PREFETCH] = slot_hash(a->arena.data + t->off, t->slen, lang);
-    __builtin_prefetch(&a->cache[ring[k % STEM_PREFETCH] & (FOSSC_STEM_CACHE_SLOTS - 1)]);
+    __builtin_prefetch(&a->cache[ring[k % STEM_PREFETCH] & a->cache_mask]);
   }
   for (size_t k = g->first; k < end; k++) {
     const pending_tok *t = &a->toks[k];
@@ -592,7 +601,7 @@ static int emit_seg(fossc_analyzer *a, const para_seg *g, size_t end,
       const pending_tok *u = &a->toks[k + STEM_PREFETCH];
       uint64_t hu = slot_hash(a->arena.data + u->off, u->slen, lang);
       ring[k % STEM_PREFETCH] = hu;
-      __builtin_prefetch(&a->cache[hu & (FOSSC_STEM_CACHE_SLOTS - 1)]);
+      __builtin_prefetch(&a->cache[hu & a->cache_mask]);
     }
     long tl = term_of(a, lang, surface, t->slen, t->numeric, h);
     if (tl < 0) return FOSSC_ERR_NOMEM;

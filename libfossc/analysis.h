@@ -37,6 +37,11 @@ typedef struct fossc_analyzer fossc_analyzer;
 ** release with fossc_analyzer_free. */
 int fossc_analyzer_create(fossc_analyzer **out, fossc_error *err);
 void fossc_analyzer_free(fossc_analyzer *a);
+/* The same with a stem cache of about cache_slots entries (rounded up to a
+** power of two, 64 .. the default): a query thread analyses few distinct
+** words and should not hold the indexer's ~9 MB cache. */
+int fossc_analyzer_create_sized(uint32_t cache_slots, fossc_analyzer **out,
+                                fossc_error *err);
 
 typedef struct fossc_token {
   const char *surface; /* folded form, NUL-terminated; valid during callback */

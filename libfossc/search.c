@@ -43,6 +43,9 @@
 ** bonus is at most 0.6 idf per word pair, so a document far below the
 ** 100th by BM25F does not climb into a first page through it. */
 #define RESCORE_DEPTH 100
+/* Stem cache of a searcher: query words and the words of the few documents
+** a page of snippets reads; 4096 slots are ~600 KB per worker thread. */
+#define SEARCH_STEM_CACHE 4096
 /* Weight of a stem that no word of the corpus with the query word's exact
 ** (folded) spelling produced: a guess of the stemmers, often in the other
 ** language ("energia" stems to Spanish "energi", which is English "energy"),
@@ -140,7 +143,7 @@ struct fossc_searcher {
 int fossc_searcher_create(fossc_searcher **out, fossc_error *err) {
   fossc_searcher *s = fossc_calloc(1, sizeof *s);
   if (!s) return fossc_error_set(err, FOSSC_ERR_NOMEM, "out of memory");
-  int rc = fossc_analyzer_create(&s->an, err);
+  int rc = fossc_analyzer_create_sized(SEARCH_STEM_CACHE, &s->an, err);
   if (rc) {
     fossc_free(s);
     return rc;
