@@ -30,6 +30,7 @@
 #define FOSSC_SEC_DBLK "DBLK"   /* body store block index */
 #define FOSSC_SEC_DOCS "DOCS"   /* zstd blocks of bodies */
 #define FOSSC_SEC_IDS "IDS"     /* (XXH3(id), docnum) sorted */
+#define FOSSC_SEC_TRANS "TRANS" /* optional: translation lexicon (lexicon.h) */
 
 /* META: little-endian fields at these offsets. */
 #define FOSSC_META_BYTES 128

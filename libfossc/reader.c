@@ -69,6 +69,7 @@ static const struct {
     {FOSSC_SEC_DBLK, offsetof(fossc_index, dblk), 1},
     {FOSSC_SEC_DOCS, offsetof(fossc_index, docs), 1},
     {FOSSC_SEC_IDS, offsetof(fossc_index, ids), 1},
+    {FOSSC_SEC_TRANS, offsetof(fossc_index, trans), 0},
 };
 
 static float rdf32(const uint8_t *p) {
@@ -303,6 +304,14 @@ int fossc_index_open(const char *dir, fossc_index **out, fossc_error *err) {
   close(fd);
   rc = check_header(ix, err);
   if (!rc) rc = check_records(ix, err);
+  if (!rc && ix->trans.p) {
+    fossc_error lerr;
+    if (fossc_lexicon_open(ix->trans.p, (size_t)ix->trans.len, &ix->lex, &lerr))
+      rc = fossc_error_set(err, FOSSC_ERR_CORRUPT, "%s: section TRANS: %s",
+                           ix->path, lerr.msg);
+    else
+      ix->has_lex = 1;
+  }
   if (!rc && fossc_htab_init(&ix->term_ix, ix->nterms))
     rc = fossc_error_set(err, FOSSC_ERR_NOMEM, "out of memory");
   for (uint32_t t = 0; !rc && t < ix->nterms; t++) {
@@ -342,7 +351,7 @@ void fossc_index_stats_json(const fossc_index *ix, fossc_buf *out) {
       "\"terms\":%u,\"words\":%u,\"tokens\":%llu,\"index_bytes\":%zu,"
       "\"postings_bytes\":%llu,\"dictionary_bytes\":%llu,"
       "\"store_bytes\":%llu,\"avg_title_words\":%.2f,"
-      "\"avg_body_words\":%.2f}",
+      "\"avg_body_words\":%.2f,\"translation\":",
       FOSSC_FORMAT_VERSION, ix->ndocs, ix->docs_en, ix->docs_es, ix->nterms,
       ix->nwords, (unsigned long long)(ix->title_tokens + ix->body_tokens),
       ix->map_len, (unsigned long long)ix->posts.len,
@@ -351,6 +360,11 @@ void fossc_index_stats_json(const fossc_index *ix, fossc_buf *out) {
       (unsigned long long)(ix->docs.len + ix->dblk.len + ix->ddoc.len +
                            ix->flds.len + ix->fblk.len),
       ix->avg_title, ix->avg_body);
+  if (ix->has_lex)
+    fossc_lexicon_info_json(&ix->lex, out);
+  else
+    fossc_buf_puts(out, "null");
+  fossc_buf_putc(out, '}');
 }
 
 static int get_str(const uint8_t **p, const uint8_t *end, const char **s,

@@ -11,6 +11,7 @@
 #include "format.h"
 #include "htab.h"
 #include "index.h"
+#include "lexicon.h"
 
 typedef struct fossc_section {
   const uint8_t *p;
@@ -23,12 +24,14 @@ struct fossc_index {
   const uint8_t *map;  /* whole file, read-only mapping */
   size_t map_len;
   fossc_section meta, terms, tstr, posts, words, wstr, norms, ddoc, fblk, flds,
-      dblk, docs, ids;
+      dblk, docs, ids, trans;
   uint32_t ndocs, nterms, nwords, nblocks, nfblocks;
   uint64_t title_tokens, body_tokens;
   uint32_t docs_en, docs_es;
   float avg_title, avg_body;
   fossc_htab term_ix;  /* XXH3(term) -> term index, built at open */
+  fossc_lexicon lex;   /* translation lexicon (section TRANS), if any */
+  int has_lex;
 };
 
 /* Term entry accessors (no checks: fossc_index_open validated every entry). */

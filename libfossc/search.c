@@ -51,6 +51,16 @@
 ** language ("energia" stems to Spanish "energi", which is English "energy"),
 ** so it counts, but below the spellings the corpus really has. */
 #define GUESSED_STEM_WEIGHT 0.7f
+/* Translations (docs/translation.md, section TRANS): each translation of
+** a word counts at this weight times its lexicon weight, below the word's
+** own forms, so the original language wins ties. */
+#define TRANSLATION_WEIGHT 0.5f
+/* A concept's score counting its translations is worth this fraction of
+** the same score from the word's own forms (see bm25f). */
+#define TRANSLATED_SCORE_FACTOR 0.7f
+/* Translations read per lexicon key. */
+#define MAX_TRANSLATIONS 16
+
 /* Typo tolerance (docs/typo.md): a word that matches at most
 ** TYPO_MAX_DF documents is also matched through the dictionary words
 ** within its edit distance, the TYPO_MAX_CANDS nearest and most frequent,
@@ -97,7 +107,8 @@ typedef struct concept {
   float idf;
   uint32_t label_off, label_len; /* into s->labels: the query text */
   /* per-document evaluation state */
-  float tf_title, tf_body;
+  float tf_title, tf_body;   /* all alternatives, weighted */
+  float tfo_title, tfo_body; /* the same without translations */
   int matched;
 } concept;
 
@@ -118,6 +129,7 @@ struct fossc_searcher {
   concept concepts[FOSSC_MAX_CLAUSES * MAX_PHRASE_WORDS];
   uint32_t nconcepts;
   uint32_t min_match; /* optional concepts a document must match */
+  fossc_lang qlang;   /* language the query seems to be in, or UNKNOWN */
   fossc_buf suggest;  /* "did you mean" query, when a word was corrected */
   int corrected;
   fossc_buf labels;
@@ -261,6 +273,63 @@ static int add_word_alts(fossc_searcher *s, const char *plain, size_t n) {
   return 0;
 }
 
+/* Adds the translations of one query word to the part being built: the
+** lexicon is keyed by index terms, so the keys are the word's stems and
+** the terms its corpus spellings produced (the alternatives added so far).
+** Only the direction from the query's language when it is known. */
+static int add_targets(fossc_searcher *s, const fossc_lexicon_target *tg,
+                       uint32_t nt) {
+  for (uint32_t i = 0; i < nt; i++) {
+    if (tg[i].is_phrase) continue;
+    uint32_t t = fossc_ix_find_term(s->ix, tg[i].str, tg[i].len);
+    if (t != FOSSC_HTAB_EMPTY &&
+        add_alt(s, t, TRANSLATION_WEIGHT * tg[i].weight, VIA_TRANSLATION))
+      return FOSSC_ERR_NOMEM;
+  }
+  return 0;
+}
+
+static int add_translation_alts(fossc_searcher *s, const char *plain,
+                                size_t n) {
+  const fossc_index *ix = s->ix;
+  if (!ix->has_lex || n + 1 > FOSSC_LEXICON_MAX_STRING) return 0;
+  uint32_t a0 = s->parts[s->nparts].alt0, a1 = s->nalts;
+  static const fossc_lang langs[2] = {FOSSC_LANG_EN, FOSSC_LANG_ES};
+  fossc_lexicon_target tg[MAX_TRANSLATIONS];
+  char exact[FOSSC_LEXICON_MAX_STRING + 1];
+  exact[0] = '=';
+  memcpy(exact + 1, plain, n);
+  for (int l = 0; l < 2; l++) {
+    fossc_lang from = langs[l];
+    if (s->qlang != FOSSC_LANG_UNKNOWN && s->qlang != from) continue;
+    /* The word's own lemma entry ("=acero": steel) is precise; stem keys
+    ** conflate lemmas ("acer": acero and acera), so they are only the
+    ** fallback for inflected forms that are no lemma ("barcos"). */
+    uint32_t nt = fossc_lexicon_lookup(&ix->lex, from, exact, n + 1, tg,
+                                       MAX_TRANSLATIONS);
+    if (nt) {
+      if (add_targets(s, tg, nt)) return FOSSC_ERR_NOMEM;
+      continue;
+    }
+    for (uint32_t k = 0; k <= a1 - a0; k++) {
+      const char *key;
+      uint32_t klen;
+      if (k == a1 - a0) {
+        if (fossc_analyzer_term(s->an, from, plain, n, &s->term))
+          return FOSSC_ERR_NOMEM;
+        key = s->term.data;
+        klen = (uint32_t)s->term.len;
+      } else {
+        key = fossc_ix_term_str(ix, s->alts[a0 + k].term, &klen);
+      }
+      nt = fossc_lexicon_lookup(&ix->lex, from, key, klen, tg,
+                                MAX_TRANSLATIONS);
+      if (add_targets(s, tg, nt)) return FOSSC_ERR_NOMEM;
+    }
+  }
+  return 0;
+}
+
 static int cmp_alt_df_desc(const void *a, const void *b, void *ix) {
   uint32_t da = fossc_ix_term_df(ix, ((const alt *)a)->term);
   uint32_t db = fossc_ix_term_df(ix, ((const alt *)b)->term);
@@ -324,14 +393,18 @@ static void end_part(fossc_searcher *s) {
   s->nparts++;
 }
 
-/* Document frequency of a union of terms, assuming independence:
-** N * (1 - prod(1 - df_i / N)). Exact for one term, between max(df) and
-** sum(df) otherwise, and needs no pass over the postings. */
+/* Document frequency of a concept: sum over its alternatives of weight x
+** df (probabilistic structured queries, Darwish & Oard 2003), capped at N.
+** With weight 1 for every alternative it is an upper bound of the union's
+** df; a weak translation ("power" for "energía", weight 0.2) adds a fifth
+** of its documents, so frequent loose translations cannot drown the idf of
+** the word the user typed. */
 static float union_df(const fossc_searcher *s, const part *p) {
-  double n = s->ix->ndocs, miss = 1.0;
+  double n = s->ix->ndocs, df = 0;
   for (uint32_t i = 0; i < p->nalt; i++)
-    miss *= 1.0 - fossc_ix_term_df(s->ix, s->alts[p->alt0 + i].term) / n;
-  return (float)(n * (1.0 - miss));
+    df += s->alts[p->alt0 + i].weight *
+          fossc_ix_term_df(s->ix, s->alts[p->alt0 + i].term);
+  return (float)(df < n ? df : n);
 }
 
 static float idf_of(const fossc_searcher *s, float df) {
@@ -361,6 +434,8 @@ static int add_concept(fossc_searcher *s, const fossc_qclause *c,
 ** word lists when other words remain, kept inside phrases. */
 static int build_concepts(fossc_searcher *s, const fossc_query *q) {
   s->nalts = s->nparts = s->nconcepts = 0;
+  s->qlang = fossc_detect_lang(s->an, s->qtext.data ? s->qtext.data : "",
+                               s->qtext.len);
   fossc_buf_reset(&s->labels);
   fossc_buf_reset(&s->suggest);
   s->corrected = 0;
@@ -402,7 +477,9 @@ static int build_concepts(fossc_searcher *s, const fossc_query *q) {
     for (uint32_t t = tok0[i]; t < tok0[i] + ntoks[i]; t++) {
       const char *p = s->tokbuf.data + s->tok_off[t];
       begin_part(s);
-      if (add_word_alts(s, p, strlen(p))) return FOSSC_ERR_NOMEM;
+      if (add_word_alts(s, p, strlen(p)) ||
+          add_translation_alts(s, p, strlen(p)))
+        return FOSSC_ERR_NOMEM;
       fossc_typo_cand cands[TYPO_MAX_CANDS];
       const fossc_typo_cand *best =
           c->occur != FOSSC_Q_NOT ? add_typo_alts(s, p, strlen(p), cands) : NULL;
@@ -518,13 +595,17 @@ static void eval_phrase(fossc_searcher *s, concept *k, uint32_t doc,
 
 static void eval_terms(fossc_searcher *s, concept *k, uint32_t doc) {
   const part *p = &s->parts[k->part0];
-  k->tf_title = k->tf_body = 0;
+  k->tf_title = k->tf_body = k->tfo_title = k->tfo_body = 0;
   for (uint32_t i = 0; i < p->nalt; i++) {
     const alt *a = &s->alts[p->alt0 + i];
     const fossc_pcursor *c = &s->cursors[a->cursor];
     if (c->doc != doc) continue;
     k->tf_title += a->weight * c->tft[c->i];
     k->tf_body += a->weight * c->tfb[c->i];
+    if (a->via != VIA_TRANSLATION) {
+      k->tfo_title += a->weight * c->tft[c->i];
+      k->tfo_body += a->weight * c->tfb[c->i];
+    }
   }
 }
 
@@ -538,7 +619,16 @@ static float bm25f(const fossc_searcher *s, const concept *k, uint32_t doc) {
                  (ix->avg_body > 0 ? fossc_ix_body_len(ix, doc) / ix->avg_body : 1);
   float tfn = FOSSC_BM25_W_TITLE * k->tf_title / nt +
               FOSSC_BM25_W_BODY * k->tf_body / nb;
-  return k->idf * (FOSSC_BM25_K1 + 1) * tfn / (FOSSC_BM25_K1 + tfn);
+  float all = k->idf * (FOSSC_BM25_K1 + 1) * tfn / (FOSSC_BM25_K1 + tfn);
+  if (k->kind == FOSSC_Q_PHRASE) return all;
+  /* Translations may add to a concept's frequency but their share of the
+  ** score is discounted: a document that has the word as typed is not
+  ** outranked by one that merely uses a translation more often. */
+  float tfo = FOSSC_BM25_W_TITLE * k->tfo_title / nt +
+              FOSSC_BM25_W_BODY * k->tfo_body / nb;
+  float orig = k->idf * (FOSSC_BM25_K1 + 1) * tfo / (FOSSC_BM25_K1 + tfo);
+  all *= TRANSLATED_SCORE_FACTOR;
+  return orig > all ? orig : all;
 }
 
 /* Smallest distance between positions of two word concepts at doc. */

@@ -9,9 +9,11 @@
 ** follows. When a row's minimum exceeds k, no word under that prefix can be
 ** within k (the OSA row minimum never decreases: a transposition cell
 ** D[i][j] = D[i-2][j-2] + 1 is >= D[i-1][j-1]), so the whole range of words
-** with that prefix is skipped by a galloping search. Byte order of UTF-8
+** with that prefix is skipped by a galloping search. When it equals k, the
+** few completions still possible are suffixes of the query, looked up by
+** binary search in the prefix's range (enumerate). Byte order of UTF-8
 ** equals code point order, so a byte prefix range is a code point prefix
-** range.
+** range. docs/typo.md has the measurements against the alternatives.
 */
 #include "typo.h"
 
@@ -127,7 +129,9 @@ typedef struct walk {
   uint32_t q[FOSSC_TYPO_MAX_CPS];
   uint32_t m, k;
   uint32_t cps[MAX_DEPTH];      /* code points of the current prefix */
-  uint32_t boff[MAX_DEPTH + 1]; /* byte length of the prefix of depth d */
+  /* byte length of the prefix of depth d; +2: a word cut at MAX_DEPTH
+  ** records one more depth before it is skipped */
+  uint32_t boff[MAX_DEPTH + 2];
   /* rows[d][j]: distance between the prefix of depth d and q[0..j), capped
   ** at k + 1. Only the band |d - j| <= k, plus one cell each side, is
   ** meaningful. */

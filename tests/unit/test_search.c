@@ -8,6 +8,7 @@
 #include "../harness.h"
 #include "corpus.h"
 #include "index.h"
+#include "lexicon.h"
 #include "search.h"
 
 static char tmpdir[256];
@@ -189,6 +190,21 @@ TEST(typos_find_their_articles) {
   CHECK(search("12346") == 0 && res.suggestion == NULL);
 }
 
+/* Cross-lingual: Spanish queries find English articles and back. */
+TEST(cross_lingual) {
+  CHECK(ix != NULL);
+  CHECK(search("ciudad del acero") == 0);
+  int r = rank_of_title("Jiayuguan – the socialist future today");
+  CHECK_MSG(r >= 1 && r <= 3, "Jiayuguan at %d", r);
+  CHECK(search("robots deliver food to hotel rooms") == 0);
+  CHECK(rank_of_title("Entrevista: Como China está construyendo el socialismo") == 1);
+  /* the explanation names the translation */
+  fossc_search_req rq = {"ciudad del acero", 16, 1, 0, 0, 0, 1};
+  CHECK(fossc_search(s, ix, &rq, &res, &err) == 0 && res.count == 1);
+  CHECK(res.hits[0].explain && strstr(res.hits[0].explain, "\"via\":\"translation\""));
+  CHECK(strstr(res.hits[0].explain, "\"term\":\"steel\""));
+}
+
 TEST(get_by_id) {
   CHECK(search("Urumqi") == 0 && res.count >= 1);
   char id[256];
@@ -207,6 +223,8 @@ int main(void) {
   fossc_writer *w;
   if (fossc_writer_create(NULL, &w, &err) ||
       fossc_corpus_read(corpus, 0, add, NULL, w, NULL, &err) ||
+      (fossc_writer_add_translations(w, NULL, NULL, &err) &&
+       (printf("note: no translation lexicon: %s\n", err.msg), 0)) ||
       fossc_writer_finish(w, tmpdir, NULL, &err) ||
       fossc_index_open(tmpdir, &ix, &err) || fossc_searcher_create(&s, &err)) {
     fprintf(stderr, "setup: %s\n", err.msg);
@@ -224,6 +242,7 @@ int main(void) {
   RUN(odd_queries_do_not_crash);
   RUN(no_answer_is_empty);
   RUN(typos_find_their_articles);
+  RUN(cross_lingual);
   RUN(get_by_id);
   fossc_searcher_free(s);
   fossc_index_free(ix);

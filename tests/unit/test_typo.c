@@ -174,19 +174,28 @@ TEST(utf8_input) {
   CHECK(fossc_typo_candidates(ix, longw, 60, c, 2) == 0); /* nothing near */
 }
 
-/* Reference: every distinct dictionary word, distance by the plain DP. */
-static uint32_t reference(const char *q, fossc_typo_cand *out) {
+/* Reference: every distinct dictionary word, distance by the plain DP; keeps
+** the best `cap` in the documented order. */
+static int ref_before(const fossc_typo_cand *c, const fossc_typo_cand *b) {
+  if (c->dist != b->dist) return c->dist < b->dist;
+  if (c->df != b->df) return c->df > b->df;
+  int m = memcmp(c->str, b->str, c->len < b->len ? c->len : b->len);
+  return m ? m < 0 : c->len < b->len;
+}
+
+static uint32_t reference(const fossc_index *dx, const char *q,
+                          fossc_typo_cand *out, uint32_t cap) {
   uint32_t k, n = 0;
   if (!fossc_typo_eligible(q, strlen(q), &k)) return 0;
-  for (uint32_t w = 0; w < ix->nwords;) {
+  for (uint32_t w = 0; w < dx->nwords;) {
     uint32_t len, l2;
-    const char *s = fossc_ix_word_str(ix, w, &len);
+    const char *s = fossc_ix_word_str(dx, w, &len);
     fossc_typo_cand c = {w, 0, s, len, 0, 0};
-    while (w < ix->nwords) {
-      const char *s2 = fossc_ix_word_str(ix, w, &l2);
+    while (w < dx->nwords) {
+      const char *s2 = fossc_ix_word_str(dx, w, &l2);
       if (l2 != len || memcmp(s, s2, len) != 0) break;
       c.nterms++;
-      c.df += fossc_ix_term_df(ix, fossc_ix_word_term(ix, w));
+      c.df += fossc_ix_term_df(dx, fossc_ix_word_term(dx, w));
       w++;
     }
     int digit = 0;
@@ -194,19 +203,9 @@ static uint32_t reference(const char *q, fossc_typo_cand *out) {
     if (digit) continue;
     c.dist = fossc_typo_distance(q, strlen(q), s, len, k);
     if (c.dist == 0 || c.dist > k) continue;
-    /* insertion in the documented order */
-    uint32_t p = n++;
-    while (p > 0) {
-      const fossc_typo_cand *b = &out[p - 1];
-      int before = c.dist != b->dist ? c.dist < b->dist
-                   : c.df != b->df   ? c.df > b->df
-                                     : (memcmp(c.str, b->str,
-                                               c.len < b->len ? c.len : b->len)
-                                            ? memcmp(c.str, b->str,
-                                                     c.len < b->len ? c.len
-                                                                    : b->len) < 0
-                                            : c.len < b->len);
-      if (!before) break;
+    if (n == cap && !ref_before(&c, &out[n - 1])) continue;
+    uint32_t p = n < cap ? n++ : cap - 1;
+    while (p > 0 && ref_before(&c, &out[p - 1])) {
       out[p] = out[p - 1];
       p--;
     }
@@ -252,9 +251,9 @@ TEST(matches_reference_model) {
             n = len;
           }
           q[n] = 0;
-          fossc_typo_cand got[MAXC], want[MAXC * 4];
+          fossc_typo_cand got[MAXC], want[MAXC];
           uint32_t ng = fossc_typo_candidates(ix, q, n, got, MAXC);
-          uint32_t nw = reference(q, want);
+          uint32_t nw = reference(ix, q, want, MAXC);
           CHECK_MSG(ng == nw, "%s: %u candidates, reference %u", q, ng, nw);
           for (uint32_t i = 0; i < ng; i++) {
             CHECK_MSG(got[i].word == want[i].word && got[i].dist == want[i].dist &&
@@ -266,6 +265,61 @@ TEST(matches_reference_model) {
         }
   }
   CHECK(checked > 1000);
+}
+
+/* Random words over a 4-letter alphabet (one of them two bytes long): a
+** dense dictionary where most words have neighbours at distance 1 and 2,
+** through every kind of edit, shared prefixes and multibyte code points. */
+static const char *const alpha4[] = {"a", "b", "c", "ж"};
+
+static void random_word(char *out, unsigned *seed, unsigned minlen,
+                        unsigned maxlen) {
+  unsigned n = minlen + (unsigned)rand_r(seed) % (maxlen - minlen + 1);
+  out[0] = 0;
+  for (unsigned i = 0; i < n; i++) strcat(out, alpha4[rand_r(seed) % 4]);
+}
+
+TEST(matches_reference_on_dense_dictionary) {
+  char dir[300];
+  snprintf(dir, sizeof dir, "%s/dense", tmpdir);
+  unsigned seed = 12345;
+  fossc_writer *wr;
+  fossc_error err = {0};
+  CHECK(fossc_writer_create(NULL, &wr, &err) == 0);
+  for (unsigned d = 0; d < 40; d++) {
+    char body[40 * 32] = "", word[32], id[16];
+    for (unsigned j = 0; j < 30; j++) {
+      random_word(word, &seed, 1, 10);
+      strcat(body, word);
+      strcat(body, " ");
+    }
+    snprintf(id, sizeof id, "d%u", d);
+    fossc_doc doc = {id, "", "t", body, strlen(id), 0, 1, strlen(body),
+                     FOSSC_LANG_UNKNOWN};
+    CHECK(fossc_writer_add(wr, &doc, &err) == 0);
+  }
+  int rc = fossc_writer_finish(wr, dir, NULL, &err);
+  fossc_writer_free(wr);
+  CHECK_MSG(rc == 0, "%s", err.msg);
+  fossc_index *dx;
+  CHECK(fossc_index_open(dir, &dx, &err) == 0);
+  unsigned nonempty = 0;
+  for (int t = 0; t < 1500; t++) {
+    char q[64];
+    random_word(q, &seed, 4, 11);
+    fossc_typo_cand got[MAXC], want[MAXC];
+    uint32_t ng = fossc_typo_candidates(dx, q, strlen(q), got, MAXC);
+    uint32_t nw = reference(dx, q, want, MAXC);
+    nonempty += ng > 0;
+    int same = ng == nw;
+    for (uint32_t i = 0; same && i < ng; i++)
+      same = got[i].word == want[i].word && got[i].dist == want[i].dist &&
+             got[i].df == want[i].df && got[i].nterms == want[i].nterms;
+    if (!same) fossc_index_free(dx);
+    CHECK_MSG(same, "%s: %u candidates, reference %u", q, ng, nw);
+  }
+  fossc_index_free(dx);
+  CHECK(nonempty > 500);
 }
 
 TEST(distance_function) {
@@ -296,6 +350,7 @@ int main(void) {
   RUN(candidate_fields);
   RUN(utf8_input);
   RUN(matches_reference_model);
+  RUN(matches_reference_on_dense_dictionary);
   RUN(distance_function);
   fossc_index_free(ix);
   char cmd[400];

@@ -1,0 +1,213 @@
+/*
+** Runs lt-print (lttoolbox) on apertium-eng-spa's two bilingual transducers,
+** both at once, and hands the listings to the builder (lexicon_build.c).
+** No shell: the programs are found in $PATH and given fixed argv arrays.
+*/
+#include "lexicon_int.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <poll.h>
+#include <signal.h>
+#include <spawn.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+extern char **environ;
+
+#define DEFAULT_DIR "/usr/share/apertium/apertium-eng-spa"
+#define PACKAGE "apertium-eng-spa"
+
+/* lt-print prints each dictionary as ~3.5 MB of text; 256 MiB leaves room
+** for dictionaries fifty times larger while stopping a runaway child. */
+#define MAX_ATT_BYTES (256u << 20)
+/* dpkg-query prints one version string. */
+#define MAX_VERSION_OUT 4096
+
+/* ------------------------------------------------------------ children */
+
+typedef struct child {
+  pid_t pid;
+  int fd; /* read end of its stdout, -1 once at EOF */
+  fossc_buf out;
+  size_t cap;
+} child;
+
+/* Finds `name` in $PATH; writes the full path into out. Returns 1 if found. */
+static int find_exe(const char *name, char *out, size_t outsz) {
+  const char *path = getenv("PATH");
+  if (!path || !*path) path = "/usr/local/bin:/usr/bin:/bin";
+  while (*path) {
+    const char *end = strchr(path, ':');
+    size_t n = end ? (size_t)(end - path) : strlen(path);
+    if (n > 0) {
+      int w = snprintf(out, outsz, "%.*s/%s", (int)n, path, name);
+      if (w > 0 && (size_t)w < outsz && access(out, X_OK) == 0) return 1;
+    }
+    path += n;
+    if (*path == ':') path++;
+  }
+  return 0;
+}
+
+/* Starts argv[0] at `exe` with stdout into a pipe and stderr to /dev/null
+** (no shell: the dictionary path is passed as one argument). */
+static int spawn_capture(const char *exe, char *const argv[], size_t cap,
+                         child *c, fossc_error *err) {
+  int p[2];
+  c->pid = -1;
+  c->fd = -1;
+  c->cap = cap;
+  if (pipe2(p, O_CLOEXEC) != 0)
+    return fossc_error_set(err, FOSSC_ERR_IO, "pipe: %s", strerror(errno));
+  posix_spawn_file_actions_t fa;
+  int rc = posix_spawn_file_actions_init(&fa);
+  if (!rc) rc = posix_spawn_file_actions_adddup2(&fa, p[1], STDOUT_FILENO);
+  if (!rc) rc = posix_spawn_file_actions_addopen(&fa, STDERR_FILENO, "/dev/null", O_WRONLY, 0);
+  if (!rc) rc = posix_spawn(&c->pid, exe, &fa, NULL, argv, environ);
+  posix_spawn_file_actions_destroy(&fa);
+  close(p[1]);
+  if (rc) {
+    close(p[0]);
+    c->pid = -1;
+    return fossc_error_set(err, FOSSC_ERR_IO, "cannot run %s: %s", exe, strerror(rc));
+  }
+  c->fd = p[0];
+  return FOSSC_OK;
+}
+
+/* Reads every child's stdout to EOF (concurrently, so two lt-print runs
+** overlap), then reaps them. Returns FOSSC_OK when all exited with 0. */
+static int collect(child *cs, int n, fossc_error *err) {
+  int rc = FOSSC_OK;
+  for (;;) {
+    struct pollfd pf[2];
+    int map[2], np = 0;
+    for (int i = 0; i < n && np < 2; i++)
+      if (cs[i].fd >= 0) {
+        pf[np].fd = cs[i].fd;
+        pf[np].events = POLLIN;
+        map[np++] = i;
+      }
+    if (np == 0) break;
+    if (poll(pf, (nfds_t)np, -1) < 0) {
+      if (errno == EINTR) continue;
+      rc = fossc_error_set(err, FOSSC_ERR_IO, "poll: %s", strerror(errno));
+      break;
+    }
+    for (int j = 0; j < np; j++) {
+      if (!(pf[j].revents & (POLLIN | POLLHUP | POLLERR))) continue;
+      child *c = &cs[map[j]];
+      if (fossc_buf_reserve(&c->out, 65536)) {
+        rc = fossc_error_set(err, FOSSC_ERR_NOMEM, "lt-print output: out of memory");
+        break;
+      }
+      ssize_t r = read(c->fd, c->out.data + c->out.len, 65536);
+      if (r < 0 && errno == EINTR) continue;
+      if (r <= 0) {
+        close(c->fd);
+        c->fd = -1;
+        continue;
+      }
+      c->out.len += (size_t)r;
+      if (c->out.len > c->cap) {
+        rc = fossc_error_set(err, FOSSC_ERR_LIMIT, "child output above %zu bytes", c->cap);
+        break;
+      }
+    }
+    if (rc) break;
+  }
+  for (int i = 0; i < n; i++) {
+    if (cs[i].fd >= 0) {
+      close(cs[i].fd);
+      cs[i].fd = -1;
+    }
+    if (cs[i].pid <= 0) continue;
+    if (rc) kill(cs[i].pid, SIGKILL); /* our own child, by its pid */
+    int st;
+    while (waitpid(cs[i].pid, &st, 0) < 0 && errno == EINTR) {}
+    if (!rc && !(WIFEXITED(st) && WEXITSTATUS(st) == 0))
+      rc = fossc_error_set(err, FOSSC_ERR_IO, "child %d failed (status %d)", i, st);
+    cs[i].pid = -1;
+  }
+  return rc;
+}
+
+/* The installed package's version, or "unknown". */
+static void package_version(char *out, size_t outsz) {
+  snprintf(out, outsz, "unknown");
+  char exe[PATH_MAX];
+  if (!find_exe("dpkg-query", exe, sizeof exe)) return;
+  char *argv[] = {"dpkg-query", "-W", "-f=${Version}", PACKAGE, NULL};
+  child c = {0};
+  c.out = (fossc_buf)FOSSC_BUF_INIT;
+  fossc_error e;
+  if (spawn_capture(exe, argv, MAX_VERSION_OUT, &c, &e) == FOSSC_OK &&
+      collect(&c, 1, &e) == FOSSC_OK && c.out.len > 0 && c.out.len < outsz) {
+    size_t n = 0;
+    for (size_t i = 0; i < c.out.len; i++) {
+      char ch = c.out.data[i];
+      if (ch > ' ' && ch < 0x7f && ch != '"' && ch != '\\') out[n++] = ch;
+    }
+    if (n) out[n] = '\0';
+    else snprintf(out, outsz, "unknown");
+  }
+  fossc_buf_free(&c.out);
+}
+
+int fossc_lexicon_build(fossc_analyzer *a, const char *apertium_dir,
+                        fossc_lexicon_keep_fn keep, void *keep_ctx,
+                        fossc_buf *out, fossc_lexicon_info *info,
+                        fossc_error *err) {
+  if (!a || !out) return fossc_error_set(err, FOSSC_ERR_ARG, "lexicon build: no analyzer or output");
+  uint64_t t0 = fossc_now_us();
+  const char *dir = apertium_dir ? apertium_dir : DEFAULT_DIR;
+  static const char *const files[2] = {"spa-eng.autobil.bin", "eng-spa.autobil.bin"};
+  char paths[2][PATH_MAX], exe[PATH_MAX];
+  for (int i = 0; i < 2; i++) {
+    int w = snprintf(paths[i], sizeof paths[i], "%s/%s", dir, files[i]);
+    if (w < 0 || (size_t)w >= sizeof paths[i])
+      return fossc_error_set(err, FOSSC_ERR_ARG, "lexicon build: path too long: %s", dir);
+    if (access(paths[i], R_OK) != 0)
+      return fossc_error_set(err, FOSSC_ERR_NOTFOUND,
+                             "no translation lexicon: %s: %s (install %s); the index "
+                             "will be monolingual", paths[i], strerror(errno), PACKAGE);
+  }
+  if (!find_exe("lt-print", exe, sizeof exe))
+    return fossc_error_set(err, FOSSC_ERR_NOTFOUND,
+                           "no translation lexicon: lt-print not found in PATH (install "
+                           "lttoolbox); the index will be monolingual");
+  fossc_lexicon_info local;
+  if (!info) info = &local;
+  memset(info, 0, sizeof *info);
+  child cs[2];
+  memset(cs, 0, sizeof cs);
+  int rc = FOSSC_OK, started = 0;
+  for (int i = 0; i < 2 && rc == FOSSC_OK; i++) {
+    char *argv[] = {"lt-print", paths[i], NULL};
+    rc = spawn_capture(exe, argv, MAX_ATT_BYTES, &cs[i], err);
+    if (rc == FOSSC_OK) started++;
+  }
+  int crc = collect(cs, started, err);
+  if (rc == FOSSC_OK && crc != FOSSC_OK) {
+    rc = crc;
+    if (rc == FOSSC_ERR_IO)
+      fossc_error_set(err, rc, "lt-print failed on %s or %s", paths[0], paths[1]);
+  }
+  if (rc == FOSSC_OK) {
+    char sources[128];
+    package_version(info->version, sizeof info->version);
+    snprintf(sources, sizeof sources, "%s %s", PACKAGE, info->version);
+    const char *text[2] = {cs[0].out.data, cs[1].out.data};
+    size_t len[2] = {cs[0].out.len, cs[1].out.len};
+    const char *names[2] = {paths[0], paths[1]};
+    rc = fossc_lexicon_build_text(a, text, len, names, sources, keep, keep_ctx, out, info, err);
+  }
+  for (int i = 0; i < 2; i++) fossc_buf_free(&cs[i].out);
+  if (rc == FOSSC_OK) info->build_us = fossc_now_us() - t0;
+  return rc;
+}

@@ -1,0 +1,416 @@
+/* Translation lexicon: builder on synthetic lt-print listings (always run)
+** and on the real apertium-eng-spa data (skipped with a message when the
+** package or lt-print is missing), reader validation, determinism.
+** FOSSC_LEXICON_SAMPLES=1 prints sample translations of corpus words. */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "../harness.h"
+#include "lexicon.h"
+
+#define APERTIUM_DIR "/usr/share/apertium/apertium-eng-spa"
+
+static fossc_analyzer *an;
+
+/* ---- helpers */
+
+/* Appends a path for "in" : "out" to an AT&T listing: one chain of fresh
+** states from 0, tags "<...>" as one symbol, ε padding the shorter side. */
+static void chain(fossc_buf *att, uint32_t *next_state, const char *in, const char *out) {
+  const char *p = in, *q = out;
+  uint32_t from = 0;
+  while (*p || *q) {
+    char a[64] = "\xCE\xB5", b[64] = "\xCE\xB5";
+    for (int side = 0; side < 2; side++) {
+      const char **s = side ? &q : &p;
+      char *dst = side ? b : a;
+      if (!**s) continue;
+      size_t n = 1;
+      if (**s == '<') n = (size_t)(strchr(*s, '>') - *s) + 1;
+      else while (((unsigned char)(*s)[n] & 0xC0) == 0x80) n++;
+      memcpy(dst, *s, n);
+      dst[n] = 0;
+      *s += n;
+    }
+    uint32_t to = (*next_state)++;
+    fossc_buf_printf(att, "%u\t%u\t%s\t%s\t0.000000\t\n", from, to, a, b);
+    from = to;
+  }
+  fossc_buf_printf(att, "%u\t0.000000\n", from);
+}
+
+static int count_lookup(const fossc_lexicon *lx, fossc_lang from, const char *key,
+                        fossc_lexicon_target *out) {
+  return (int)fossc_lexicon_lookup(lx, from, key, strlen(key), out, 16);
+}
+
+/* Returns the weight of translation `want` of key, or -1 when absent. */
+static float has(const fossc_lexicon *lx, fossc_lang from, const char *key, const char *want) {
+  fossc_lexicon_target t[16];
+  int n = count_lookup(lx, from, key, t);
+  for (int i = 0; i < n; i++)
+    if (t[i].len == strlen(want) && memcmp(t[i].str, want, t[i].len) == 0) return t[i].weight;
+  return -1;
+}
+
+static int keep_set(void *ctx, fossc_lang lang, const char *term, size_t len) {
+  (void)lang;
+  for (const char *const *s = ctx; *s; s++)
+    if (strlen(*s) == len && memcmp(*s, term, len) == 0) return 1;
+  return 0;
+}
+
+/* ---- synthetic listings */
+
+static fossc_buf syn_es, syn_en;
+
+static void make_synthetic(void) {
+  if (syn_es.len) return;
+  uint32_t st = 1;
+  chain(&syn_es, &st, "acero<n><m>", "steel<n>");
+  chain(&syn_es, &st, "acera<n><f>", "sidewalk<n>");
+  chain(&syn_es, &st, "energía<n><f>", "energy<n>");
+  chain(&syn_es, &st, "turismo# rural<n><m>", "rural tourism<n>");
+  chain(&syn_es, &st, "solar<adj>", "solar<adj>");
+  fossc_buf_printf(&syn_es, "%u\t0\ta\ta\t0.000000\t\n", st - 1); /* a cycle back to 0 */
+  chain(&syn_es, &st, "de<pr>", "of<pr>");          /* function word: dropped */
+  chain(&syn_es, &st, "siglo 1<n>", "century 1<n>"); /* digits: dropped */
+  fossc_buf_puts(&syn_es, "--\n");
+  st = 1;
+  chain(&syn_es, &st, "ciudad<n><f>", "city<n>");
+  uint32_t st2 = 1;
+  chain(&syn_en, &st2, "boat<n>", "barco<n><m>");
+  chain(&syn_en, &st2, "ship<n>", "barco<n><m>");
+}
+
+static int build_syn(fossc_lexicon_keep_fn keep, void *ctx, fossc_buf *blob,
+                     fossc_lexicon_info *info) {
+  make_synthetic();
+  fossc_error err;
+  int rc = fossc_lexicon_build_att(an, syn_es.data, syn_es.len, syn_en.data, syn_en.len,
+                                   "synthetic 1", keep, ctx, blob, info, &err);
+  if (rc) fprintf(stderr, "  build: %s\n", err.msg);
+  return rc;
+}
+
+TEST(synthetic_build_and_lookup) {
+  fossc_buf blob = FOSSC_BUF_INIT;
+  fossc_lexicon_info info;
+  fossc_lexicon lx;
+  fossc_error err;
+  CHECK(build_syn(NULL, NULL, &blob, &info) == FOSSC_OK);
+  CHECK(fossc_lexicon_open((const uint8_t *)blob.data, blob.len, &lx, &err) == FOSSC_OK);
+  CHECK(info.bytes == blob.len);
+  CHECK(info.truncated == 0);
+  CHECK_STR(info.version, "synthetic 1");
+  CHECK(has(&lx, FOSSC_LANG_ES, "=acero", "steel") == 1.0f);
+  /* the stem key merges acero and acera */
+  CHECK(has(&lx, FOSSC_LANG_ES, "acer", "steel") > 0.7f);
+  CHECK(has(&lx, FOSSC_LANG_ES, "acer", "sidewalk") > 0.7f);
+  CHECK(has(&lx, FOSSC_LANG_ES, "energ", "energi") == 1.0f);
+  CHECK(has(&lx, FOSSC_LANG_ES, "energi", "energi") == 1.0f);
+  CHECK(has(&lx, FOSSC_LANG_ES, "=energia", "energi") == 1.0f);
+  CHECK(has(&lx, FOSSC_LANG_ES, "turism rural", "rural tourism") == 1.0f);
+  fossc_lexicon_target t[4];
+  CHECK(count_lookup(&lx, FOSSC_LANG_ES, "turism rural", t) == 1 && t[0].is_phrase);
+  /* second section */
+  CHECK(has(&lx, FOSSC_LANG_ES, "ciud", "citi") == 1.0f);
+  /* identical spellings only under the exact key */
+  CHECK(has(&lx, FOSSC_LANG_ES, "=solar", "solar") == 1.0f);
+  CHECK(count_lookup(&lx, FOSSC_LANG_ES, "sol", t) == 0);
+  CHECK(count_lookup(&lx, FOSSC_LANG_ES, "de", t) == 0);
+  CHECK(count_lookup(&lx, FOSSC_LANG_ES, "sigl", t) == 0);
+  /* reverse direction: found only by reading spa-eng backwards */
+  float w = has(&lx, FOSSC_LANG_EN, "steel", "acer");
+  CHECK(w > 0.59f && w < 0.61f);
+  /* two forward translations of barco (from eng-spa read backwards) */
+  w = has(&lx, FOSSC_LANG_ES, "barc", "boat");
+  CHECK(w > 0.42f && w < 0.43f); /* 0.6 / sqrt(2) */
+  CHECK(has(&lx, FOSSC_LANG_EN, "boat", "barc") == 1.0f);
+  CHECK(count_lookup(&lx, FOSSC_LANG_EN, "nonexist", t) == 0);
+  CHECK(count_lookup(&lx, FOSSC_LANG_UNKNOWN, "steel", t) == 0);
+  CHECK(fossc_lexicon_lookup(&lx, FOSSC_LANG_EN, "steel", 5, t, 0) == 0);
+  fossc_buf j = FOSSC_BUF_INIT;
+  fossc_lexicon_info_json(&lx, &j);
+  CHECK(strstr(fossc_buf_cstr(&j), "\"sources\":\"synthetic 1\"") != NULL);
+  fossc_buf_free(&j);
+  fossc_buf_free(&blob);
+}
+
+TEST(synthetic_keep_filters_targets_not_sources) {
+  static const char *const kept[] = {"sidewalk", "energi", NULL};
+  fossc_buf blob = FOSSC_BUF_INIT;
+  fossc_lexicon_info info;
+  fossc_lexicon lx;
+  fossc_error err;
+  CHECK(build_syn(keep_set, (void *)kept, &blob, &info) == FOSSC_OK);
+  CHECK(fossc_lexicon_open((const uint8_t *)blob.data, blob.len, &lx, &err) == FOSSC_OK);
+  fossc_lexicon_target t[4];
+  CHECK(count_lookup(&lx, FOSSC_LANG_ES, "=acero", t) == 0);
+  CHECK(count_lookup(&lx, FOSSC_LANG_ES, "acer", t) == 1);
+  CHECK(t[0].len == 8 && memcmp(t[0].str, "sidewalk", 8) == 0);
+  /* the weight still counts the dropped alternative: 1/sqrt(2) */
+  CHECK(t[0].weight > 0.70f && t[0].weight < 0.71f);
+  CHECK(has(&lx, FOSSC_LANG_ES, "energ", "energi") == 1.0f);
+  CHECK(count_lookup(&lx, FOSSC_LANG_ES, "turism rural", t) == 0);
+  CHECK(info.dropped_targets > 0);
+  fossc_buf_free(&blob);
+}
+
+TEST(synthetic_deterministic) {
+  fossc_buf a = FOSSC_BUF_INIT, b = FOSSC_BUF_INIT;
+  CHECK(build_syn(NULL, NULL, &a, NULL) == FOSSC_OK);
+  CHECK(build_syn(NULL, NULL, &b, NULL) == FOSSC_OK);
+  CHECK(a.len == b.len && memcmp(a.data, b.data, a.len) == 0);
+  fossc_buf_free(&a);
+  fossc_buf_free(&b);
+}
+
+TEST(open_rejects_damage) {
+  fossc_buf blob = FOSSC_BUF_INIT;
+  fossc_lexicon lx;
+  fossc_error err;
+  CHECK(build_syn(NULL, NULL, &blob, NULL) == FOSSC_OK);
+  const uint8_t *p = (const uint8_t *)blob.data;
+  for (size_t n = 0; n < blob.len; n++)
+    CHECK_MSG(fossc_lexicon_open(p, n, &lx, &err) != FOSSC_OK, "prefix %zu", n);
+  uint8_t *m = malloc(blob.len + 1);
+  memcpy(m, p, blob.len);
+  m[blob.len] = 0;
+  CHECK(fossc_lexicon_open(m, blob.len + 1, &lx, &err) == FOSSC_ERR_CORRUPT);
+  m[8] = 9; /* version */
+  CHECK(fossc_lexicon_open(m, blob.len, &lx, &err) == FOSSC_ERR_VERSION);
+  m[8] = FOSSC_LEXICON_VERSION;
+  /* first key's string offset past the pool */
+  memcpy(m + FOSSC_LEXICON_HEADER_BYTES, "\xff\xff\xff\x7f", 4);
+  CHECK(fossc_lexicon_open(m, blob.len, &lx, &err) == FOSSC_ERR_CORRUPT);
+  memcpy(m, p, blob.len);
+  /* first key's target count past the table */
+  memcpy(m + FOSSC_LEXICON_HEADER_BYTES + 8, "\xff\x00", 2);
+  CHECK(fossc_lexicon_open(m, blob.len, &lx, &err) == FOSSC_ERR_CORRUPT);
+  memcpy(m, p, blob.len);
+  /* keys out of order: swap the first two key records */
+  uint8_t tmp[FOSSC_LEXICON_KEY_BYTES];
+  uint8_t *k0 = m + FOSSC_LEXICON_HEADER_BYTES, *k1 = k0 + FOSSC_LEXICON_KEY_BYTES;
+  memcpy(tmp, k0, sizeof tmp);
+  memcpy(k0, k1, sizeof tmp);
+  memcpy(k1, tmp, sizeof tmp);
+  CHECK(fossc_lexicon_open(m, blob.len, &lx, &err) == FOSSC_ERR_CORRUPT);
+  /* every single-byte change either opens (and lookups stay in bounds) or
+  ** is refused */
+  for (size_t i = 0; i < blob.len; i++) {
+    memcpy(m, p, blob.len);
+    m[i] ^= 0x5a;
+    if (fossc_lexicon_open(m, blob.len, &lx, &err) == FOSSC_OK) {
+      fossc_lexicon_target t[16];
+      fossc_lexicon_lookup(&lx, FOSSC_LANG_ES, "acer", 4, t, 16);
+      fossc_lexicon_lookup(&lx, FOSSC_LANG_EN, "steel", 5, t, 16);
+    }
+  }
+  free(m);
+  CHECK(fossc_lexicon_open(NULL, 0, &lx, &err) == FOSSC_ERR_ARG);
+  fossc_buf_free(&blob);
+}
+
+TEST(malformed_listings) {
+  fossc_buf blob = FOSSC_BUF_INIT;
+  fossc_error err;
+  const char *bad = "0\t1\ta\n";
+  CHECK(fossc_lexicon_build_att(an, bad, strlen(bad), NULL, 0, NULL, NULL, NULL, &blob,
+                                NULL, &err) == FOSSC_ERR_INPUT);
+  bad = "0\tx\ta\ta\t0\n";
+  CHECK(fossc_lexicon_build_att(an, bad, strlen(bad), NULL, 0, NULL, NULL, NULL, &blob,
+                                NULL, &err) == FOSSC_ERR_INPUT);
+  /* empty listings: a valid, empty lexicon */
+  fossc_lexicon lx;
+  CHECK(fossc_lexicon_build_att(an, NULL, 0, "", 0, NULL, NULL, NULL, &blob, NULL, &err) ==
+        FOSSC_OK);
+  CHECK(fossc_lexicon_open((const uint8_t *)blob.data, blob.len, &lx, &err) == FOSSC_OK);
+  fossc_lexicon_target t[2];
+  CHECK(count_lookup(&lx, FOSSC_LANG_ES, "acer", t) == 0);
+  fossc_buf_free(&blob);
+}
+
+TEST(missing_package_is_notfound) {
+  fossc_buf blob = FOSSC_BUF_INIT;
+  fossc_error err;
+  CHECK(fossc_lexicon_build(an, "/nonexistent/apertium", NULL, NULL, &blob, NULL, &err) ==
+        FOSSC_ERR_NOTFOUND);
+  CHECK(strstr(err.msg, "monolingual") != NULL);
+  fossc_buf_free(&blob);
+}
+
+/* ---- the real dictionaries */
+
+static int real_state; /* 0 not tried, 1 built, -1 unavailable */
+static fossc_buf real_blob;
+static fossc_lexicon real_lx;
+static fossc_lexicon_info real_info;
+
+static int real(void) {
+  if (real_state) return real_state > 0;
+  real_state = -1;
+  fossc_error err;
+  int rc = fossc_lexicon_build(an, NULL, NULL, NULL, &real_blob, &real_info, &err);
+  if (rc == FOSSC_ERR_NOTFOUND) {
+    printf("SKIP apertium tests: %s\n", err.msg);
+    return 0;
+  }
+  if (rc != FOSSC_OK) {
+    fprintf(stderr, "  build failed: %s\n", err.msg);
+    real_state = -2;
+    return 0;
+  }
+  if (fossc_lexicon_open((const uint8_t *)real_blob.data, real_blob.len, &real_lx, &err)) {
+    fprintf(stderr, "  open failed: %s\n", err.msg);
+    real_state = -2;
+    return 0;
+  }
+  real_state = 1;
+  printf("  apertium lexicon: %.2f s, %llu bytes, keys en %u es %u (phrases %u/%u, "
+         "exact %u/%u), targets %u/%u, sources \"%s\"\n",
+         (double)real_info.build_us / 1e6, (unsigned long long)real_info.bytes,
+         real_info.keys[FOSSC_LANG_EN], real_info.keys[FOSSC_LANG_ES],
+         real_info.phrase_keys[FOSSC_LANG_EN], real_info.phrase_keys[FOSSC_LANG_ES],
+         real_info.exact_keys[FOSSC_LANG_EN], real_info.exact_keys[FOSSC_LANG_ES],
+         real_info.targets[FOSSC_LANG_EN], real_info.targets[FOSSC_LANG_ES],
+         real_lx.sources);
+  return 1;
+}
+
+#define REAL_OR_SKIP() \
+  do {                 \
+    if (!real()) {     \
+      CHECK(real_state != -2); \
+      return;          \
+    }                  \
+  } while (0)
+
+TEST(apertium_translations) {
+  REAL_OR_SKIP();
+  const fossc_lexicon *lx = &real_lx;
+  CHECK(real_info.truncated == 0);
+  CHECK(has(lx, FOSSC_LANG_ES, "=acero", "steel") > 0);
+  CHECK(has(lx, FOSSC_LANG_ES, "acer", "steel") > 0);
+  CHECK(has(lx, FOSSC_LANG_ES, "energ", "energi") > 0);  /* energía */
+  CHECK(has(lx, FOSSC_LANG_ES, "energi", "energi") > 0); /* energia */
+  CHECK(has(lx, FOSSC_LANG_ES, "murall", "wall") > 0);
+  CHECK(has(lx, FOSSC_LANG_ES, "ciud", "citi") > 0);
+  CHECK(has(lx, FOSSC_LANG_ES, "=ciudad", "citi") > 0);
+  CHECK(has(lx, FOSSC_LANG_EN, "steel", "acer") > 0);
+  CHECK(has(lx, FOSSC_LANG_EN, "citi", "ciud") > 0);
+  CHECK(has(lx, FOSSC_LANG_EN, "=hotel", "hotel") > 0);
+  /* multi-word entries: turismo rural <-> rural tourism */
+  fossc_lexicon_target t[16];
+  CHECK(has(lx, FOSSC_LANG_ES, "turism rural", "rural tourism") > 0);
+  CHECK(has(lx, FOSSC_LANG_EN, "rural tourism", "turism rural") > 0);
+  int n = count_lookup(lx, FOSSC_LANG_EN, "rural tourism", t);
+  CHECK(n > 0 && t[0].weight > 0);
+  CHECK(count_lookup(lx, FOSSC_LANG_ES, "zzzqx", t) == 0);
+  CHECK(count_lookup(lx, FOSSC_LANG_EN, "turism", t) == 0 ||
+        has(lx, FOSSC_LANG_EN, "turism", "turism") < 0);
+  for (int lang = FOSSC_LANG_EN; lang <= FOSSC_LANG_ES; lang++) {
+    CHECK(real_info.keys[lang] > 10000);
+    CHECK(real_info.phrase_keys[lang] > 1000);
+  }
+}
+
+/* Runs lt-print directly and rebuilds from its text: the same bytes as the
+** real build (determinism across runs and across the two entry points). */
+static int read_cmd(const char *cmd, fossc_buf *out) {
+  FILE *f = popen(cmd, "r");
+  if (!f) return -1;
+  char buf[65536];
+  size_t n;
+  while ((n = fread(buf, 1, sizeof buf, f)) > 0) fossc_buf_append(out, buf, n);
+  return pclose(f) == 0 && !out->oom ? 0 : -1;
+}
+
+static fossc_buf lt_es, lt_en;
+
+TEST(apertium_deterministic_and_filtered) {
+  REAL_OR_SKIP();
+  CHECK(read_cmd("lt-print " APERTIUM_DIR "/spa-eng.autobil.bin", &lt_es) == 0);
+  CHECK(read_cmd("lt-print " APERTIUM_DIR "/eng-spa.autobil.bin", &lt_en) == 0);
+  char sources[128];
+  snprintf(sources, sizeof sources, "%s", real_lx.sources);
+  fossc_buf b = FOSSC_BUF_INIT;
+  fossc_error err;
+  CHECK(fossc_lexicon_build_att(an, lt_es.data, lt_es.len, lt_en.data, lt_en.len, sources,
+                                NULL, NULL, &b, NULL, &err) == FOSSC_OK);
+  CHECK(b.len == real_blob.len && memcmp(b.data, real_blob.data, b.len) == 0);
+  /* an index that holds only a few terms */
+  static const char *const kept[] = {"steel", "citi", "wall", "energi", "acer", "ciud",
+                                     "rural", "tourism", NULL};
+  fossc_lexicon_info info;
+  fossc_lexicon lx;
+  CHECK(fossc_lexicon_build_att(an, lt_es.data, lt_es.len, lt_en.data, lt_en.len, sources,
+                                keep_set, (void *)kept, &b, &info, &err) == FOSSC_OK);
+  CHECK(fossc_lexicon_open((const uint8_t *)b.data, b.len, &lx, &err) == FOSSC_OK);
+  fossc_lexicon_target t[16];
+  CHECK(count_lookup(&lx, FOSSC_LANG_ES, "=acero", t) == 1);
+  CHECK(t[0].len == 5 && memcmp(t[0].str, "steel", 5) == 0);
+  CHECK(count_lookup(&lx, FOSSC_LANG_ES, "ciud", t) == 1); /* town dropped */
+  CHECK(has(&lx, FOSSC_LANG_ES, "murall", "wall") > 0);
+  CHECK(has(&lx, FOSSC_LANG_ES, "turism rural", "rural tourism") > 0);
+  CHECK(has(&lx, FOSSC_LANG_EN, "steel", "acer") > 0);
+  CHECK(count_lookup(&lx, FOSSC_LANG_EN, "=hotel", t) == 0);
+  CHECK(info.dropped_targets > 0);
+  CHECK(b.len < real_blob.len / 20);
+  fossc_buf_free(&b);
+}
+
+static void sample(fossc_lang lang, const char *word) {
+  fossc_buf plain = FOSSC_BUF_INIT, term = FOSSC_BUF_INIT, key = FOSSC_BUF_INIT;
+  fossc_fold_plain(word, strlen(word), &plain);
+  fossc_buf_putc(&key, FOSSC_LEXICON_EXACT_PREFIX);
+  fossc_buf_append(&key, plain.data, plain.len);
+  fossc_analyzer_term(an, lang, word, strlen(word), &term);
+  const char *keys[2] = {fossc_buf_cstr(&key), term.data};
+  printf("  %s %-11s", fossc_lang_name(lang), word);
+  for (int k = 0; k < 2; k++) {
+    fossc_lexicon_target t[16];
+    uint32_t n = fossc_lexicon_lookup(&real_lx, lang, keys[k], strlen(keys[k]), t, 16);
+    printf(" | %s:", keys[k]);
+    for (uint32_t i = 0; i < n && i < 6; i++)
+      printf(" %s%s %.2f", t[i].str, t[i].is_phrase ? "(phrase)" : "", t[i].weight);
+  }
+  printf("\n");
+  fossc_buf_free(&plain);
+  fossc_buf_free(&term);
+  fossc_buf_free(&key);
+}
+
+TEST(apertium_samples) {
+  if (!getenv("FOSSC_LEXICON_SAMPLES")) return;
+  REAL_OR_SKIP();
+  static const char *const es[] = {"ciudad", "acero", "energía", "muralla", "turismo",
+                                   "rojo", "revolución", "barco", "solar", "desierto"};
+  static const char *const en[] = {"steel", "wall", "city", "boat", "desert",
+                                   "red", "tourism", "robot", "hotel", "food"};
+  for (size_t i = 0; i < 10; i++) sample(FOSSC_LANG_ES, es[i]);
+  for (size_t i = 0; i < 10; i++) sample(FOSSC_LANG_EN, en[i]);
+}
+
+int main(void) {
+  fossc_error err;
+  if (fossc_analyzer_create(&an, &err)) return 1;
+  RUN(synthetic_build_and_lookup);
+  RUN(synthetic_keep_filters_targets_not_sources);
+  RUN(synthetic_deterministic);
+  RUN(open_rejects_damage);
+  RUN(malformed_listings);
+  RUN(missing_package_is_notfound);
+  RUN(apertium_translations);
+  RUN(apertium_deterministic_and_filtered);
+  RUN(apertium_samples);
+  fossc_buf_free(&real_blob);
+  fossc_buf_free(&lt_es);
+  fossc_buf_free(&lt_en);
+  fossc_buf_free(&syn_es);
+  fossc_buf_free(&syn_en);
+  fossc_analyzer_free(an);
+  return TEST_SUMMARY("lexicon");
+}
