@@ -387,6 +387,11 @@ static long load_store_block(const fossc_section *blk, const fossc_section *data
   uint32_t zlen = fossc_rd32(be + 8), rawlen = fossc_rd32(be + 12);
   scratch->len = at;
   if (fossc_buf_reserve(scratch, rawlen)) return -1;
+  if (zlen == rawlen) { /* stored raw: a zstd frame is always longer */
+    memcpy(scratch->data + at, data->p + zoff, rawlen);
+    scratch->len = at + rawlen;
+    return (long)rawlen;
+  }
   /* A context of the caller's: ZSTD_decompress would create (and zero) a
   ** new one per call, which costs more than a small block's decoding. */
   size_t got = dctx ? ZSTD_decompressDCtx(dctx, scratch->data + at, rawlen,

@@ -938,32 +938,73 @@ int fossc_search(fossc_searcher *s, const fossc_index *ix,
   s->heap_n = 0;
   uint64_t total = 0;
 
-  /* Positive cursors drive the walk; NOT cursors are only sought. */
-  uint32_t npos_cur = 0;
+  /* Parts every matching document must contain (required concepts, or
+  ** the only concept when it is a phrase): when there are some, documents
+  ** are found by leapfrogging over them (conjunctive, skipping blocks),
+  ** otherwise the positive cursors drive a disjunctive walk. NOT cursors
+  ** are only sought. */
+  uint32_t req_parts[FOSSC_MAX_CLAUSES * MAX_PHRASE_WORDS], nreq = 0;
+  uint32_t npositive = 0, npos_cur = 0;
   for (uint32_t i = 0; i < s->nconcepts; i++) {
     const concept *c = &s->concepts[i];
     if (c->occur == FOSSC_Q_NOT) continue;
+    npositive++;
     for (uint32_t p = 0; p < c->nparts; p++) npos_cur += s->parts[c->part0 + p].nalt;
   }
+  for (uint32_t i = 0; i < s->nconcepts; i++) {
+    const concept *c = &s->concepts[i];
+    if (c->occur == FOSSC_Q_MUST ||
+        (npositive == 1 && c->occur == FOSSC_Q_SHOULD && c->kind == FOSSC_Q_PHRASE))
+      for (uint32_t p = 0; p < c->nparts; p++) req_parts[nreq++] = c->part0 + p;
+  }
+  uint32_t doc = 0;
   while (npos_cur) {
-    uint32_t doc = FOSSC_DOC_END;
-    for (uint32_t i = 0; i < s->nconcepts; i++) {
-      const concept *c = &s->concepts[i];
-      if (c->occur == FOSSC_Q_NOT) continue;
-      for (uint32_t p = 0; p < c->nparts; p++) {
-        const part *pt = &s->parts[c->part0 + p];
-        for (uint32_t a = 0; a < pt->nalt; a++) {
-          uint32_t d = s->cursors[s->alts[pt->alt0 + a].cursor].doc;
-          if (d < doc) doc = d;
+    if (nreq) {
+      /* Leapfrog: every required part at the same document. */
+      for (;;) {
+        uint32_t hi = doc;
+        int agree = 1;
+        for (uint32_t r = 0; r < nreq; r++) {
+          const part *pt = &s->parts[req_parts[r]];
+          uint32_t lo = FOSSC_DOC_END;
+          for (uint32_t a = 0; a < pt->nalt; a++) {
+            uint32_t d = fossc_pcursor_seek(&s->cursors[s->alts[pt->alt0 + a].cursor], hi);
+            if (d < lo) lo = d;
+          }
+          if (lo != hi) agree = 0;
+          if (lo > hi) hi = lo;
+          if (hi == FOSSC_DOC_END) break;
+        }
+        doc = hi;
+        if (agree || doc == FOSSC_DOC_END) break;
+      }
+      if (doc == FOSSC_DOC_END) break;
+      for (uint32_t c = 0; c < s->ncursors; c++) fossc_pcursor_seek(&s->cursors[c], doc);
+    } else {
+      doc = FOSSC_DOC_END;
+      for (uint32_t i = 0; i < s->nconcepts; i++) {
+        const concept *c = &s->concepts[i];
+        if (c->occur == FOSSC_Q_NOT) continue;
+        for (uint32_t p = 0; p < c->nparts; p++) {
+          const part *pt = &s->parts[c->part0 + p];
+          for (uint32_t a = 0; a < pt->nalt; a++) {
+            uint32_t d = s->cursors[s->alts[pt->alt0 + a].cursor].doc;
+            if (d < doc) doc = d;
+          }
         }
       }
+      if (doc == FOSSC_DOC_END) break;
     }
-    if (doc == FOSSC_DOC_END) break;
     score_parts sp;
     if ((lang == FOSSC_LANG_UNKNOWN || fossc_ix_lang(ix, doc) == lang) &&
         score_doc(s, doc, &sp, INFINITY)) {
       total++;
       heap_push(s, depth, sp.total, doc);
+    }
+    if (nreq) {
+      if (doc == FOSSC_DOC_END - 1) break;
+      doc++;
+      continue;
     }
     for (uint32_t i = 0; i < s->nconcepts; i++) {
       const concept *c = &s->concepts[i];
@@ -991,11 +1032,11 @@ int fossc_search(fossc_searcher *s, const fossc_index *ix,
     qsort(s->heap, s->heap_n, sizeof *s->heap, cmp_heap_doc);
     open_cursors(s);
     for (uint32_t i = 0; i < s->heap_n; i++) {
-      uint32_t doc = s->heap[i].doc;
+      uint32_t cand = s->heap[i].doc;
       for (uint32_t c = 0; c < s->ncursors; c++)
-        fossc_pcursor_seek(&s->cursors[c], doc);
+        fossc_pcursor_seek(&s->cursors[c], cand);
       score_parts sp;
-      if (score_doc(s, doc, &sp, -1.0f)) s->heap[i].score = sp.total;
+      if (score_doc(s, cand, &sp, -1.0f)) s->heap[i].score = sp.total;
     }
   }
   /* Results: sorted best first, then the requested page. */
