@@ -19,8 +19,6 @@
 /* Default seconds to wait for connect and reply: a query on a local index
 ** answers in milliseconds; a daemon that takes 10 s is stuck. */
 #define QUERY_TIMEOUT_S 10.0
-/* Nesting printed for --explain; deeper parts are shown as "...". */
-#define EXPLAIN_MAX_DEPTH 16
 
 enum { EXIT_HITS = 0, EXIT_NONE = 1, EXIT_FAIL = 2 };
 
@@ -88,33 +86,28 @@ static void print_snippet(const char *s, int tty) {
   if (tty) fputs("\033[0m", stdout);
 }
 
-/* Writes a parsed JSON value back out compactly (for --explain). */
-static void print_json(fossc_buf *b, const fossc_json *v, int depth) {
-  if (depth > EXPLAIN_MAX_DEPTH) {
-    fossc_buf_puts(b, "...");
-    return;
-  }
-  switch (v->type) {
-    case FOSSC_JSON_NULL: fossc_buf_puts(b, "null"); break;
-    case FOSSC_JSON_TRUE: fossc_buf_puts(b, "true"); break;
-    case FOSSC_JSON_FALSE: fossc_buf_puts(b, "false"); break;
-    case FOSSC_JSON_NUMBER: fossc_buf_printf(b, "%.6g", v->num); break;
-    case FOSSC_JSON_STRING: fossc_json_put_string(b, v->str, v->str_len); break;
-    case FOSSC_JSON_ARRAY:
-    case FOSSC_JSON_OBJECT: {
-      int obj = v->type == FOSSC_JSON_OBJECT;
-      fossc_buf_putc(b, obj ? '{' : '[');
-      for (const fossc_json *c = v->child; c; c = c->next) {
-        if (c != v->child) fossc_buf_putc(b, ',');
-        if (obj) {
-          fossc_json_put_string(b, c->key, c->key_len);
-          fossc_buf_putc(b, ':');
-        }
-        print_json(b, c, depth + 1);
-      }
-      fossc_buf_putc(b, obj ? '}' : ']');
-      break;
+/* Prints a hit's explanation (search.c's explain object) for people:
+**   score 4.82 = (bm25f 3.60 + proximity 0.22) x coord 1.00
+**     "ciudad" word, idf 2.21, score 3.60: ciud [word 1.00] body 2, ...
+*/
+static void print_explain(const fossc_json *x) {
+  printf("   score %.4f = (bm25f %.4f + proximity %.4f) x coord %.4f\n",
+         jnum(x, "score"), jnum(x, "bm25f"), jnum(x, "proximity"),
+         jnum(x, "coord"));
+  const fossc_json *parts = fossc_json_get(x, "parts");
+  for (const fossc_json *p = parts ? parts->child : NULL; p; p = p->next) {
+    printf("     \"%s\" %s, idf %.3f, score %.4f:", jstr(p, "query"),
+           jstr(p, "kind"), jnum(p, "idf"), jnum(p, "score"));
+    const fossc_json *terms = fossc_json_get(p, "terms");
+    if (!terms || !terms->child) printf(" not matched");
+    for (const fossc_json *t = terms ? terms->child : NULL; t; t = t->next) {
+      printf(" %s [%s %.2f]", jstr(t, "term"), jstr(t, "via"),
+             jnum(t, "weight"));
+      if (jnum(t, "tf_title") > 0) printf(" title %.0f", jnum(t, "tf_title"));
+      if (jnum(t, "tf_body") > 0) printf(" body %.0f", jnum(t, "tf_body"));
+      if (t->next) putchar(',');
     }
+    putchar('\n');
   }
 }
 
@@ -156,7 +149,6 @@ static int print_reply(const char *line, size_t len, int json_out, int tty) {
   const fossc_json *sugg = fossc_json_get(root, "suggestion");
   if (sugg && sugg->type == FOSSC_JSON_STRING)
     printf("Did you mean: %s\n", sugg->str);
-  fossc_buf ex = FOSSC_BUF_INIT;
   for (const fossc_json *h = hits ? hits->child : NULL; h; h = h->next) {
     printf("\n%.0f. %s%s%s  [%s]  %.4f\n", jnum(h, "rank"), tty ? "\033[1m" : "",
            jstr(h, "title"), tty ? "\033[0m" : "", jstr(h, "lang"),
@@ -172,13 +164,8 @@ static int print_reply(const char *line, size_t len, int json_out, int tty) {
     if (*src && strcmp(src, jstr(h, "id")) != 0) printf("  (%s)", src);
     putchar('\n');
     const fossc_json *x = fossc_json_get(h, "explain");
-    if (x) {
-      fossc_buf_reset(&ex);
-      print_json(&ex, x, 0);
-      if (!ex.oom && ex.len) printf("   explain: %.*s\n", (int)ex.len, ex.data);
-    }
+    if (x && x->type == FOSSC_JSON_OBJECT) print_explain(x);
   }
-  fossc_buf_free(&ex);
   fossc_json_doc_free(doc);
   return status;
 }

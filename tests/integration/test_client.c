@@ -96,7 +96,8 @@ TEST(env_addr_and_explain) {
   int st;
   CHECK(fossc_t_run(argv, env, FOSSC_T_RUN_MS, &out, &err, &st) == 0);
   fossc_buf_cstr(&out);
-  int ok = st == 0 && out.data && strstr(out.data, "explain: {");
+  int ok = st == 0 && out.data && strstr(out.data, "score ") && strstr(out.data, "= (bm25f ") &&
+           strstr(out.data, "\"Urumqi\" word") && strstr(out.data, "[word 1.00]");
   fossc_buf_free(&out);
   fossc_buf_free(&err);
   CHECK(ok);
