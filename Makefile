@@ -101,6 +101,11 @@ fuzz:
 	@scripts/install-deps
 	@BUILD=build/fuzz tests/fuzz/run
 
+# Side by side with SQLite FTS5, Xapian and Sphinx (docs/benchmarks.md);
+# never part of `make test`. BENCH_ARGS=--quick for a short run.
+bench: all
+	@bench/run $(BENCH_ARGS)
+
 # Relevance on the judged set, beside SQLite FTS5 and Xapian (docs/relevance.md).
 eval: all
 	@BIN=$(BIN) tests/relevance/eval
