@@ -58,6 +58,9 @@
 /* A concept's score counting its translations is worth this fraction of
 ** the same score from the word's own forms (see bm25f). */
 #define TRANSLATED_SCORE_FACTOR 0.7f
+/* Words of a multi-word lexicon key tried on the query (entries of
+** Apertium are rarely longer). */
+#define MAX_PHRASE_KEY_WORDS 3
 /* Translations read per lexicon key. */
 #define MAX_TRANSLATIONS 16
 
@@ -89,6 +92,11 @@ typedef enum {
 static const char *const via_names[] = {"word", "stem", "prefix", "typo",
                                         "translation"};
 
+/* Parts and concepts one query may hold: every clause a phrase of
+** MAX_PHRASE_WORDS words, plus translated phrases. */
+#define MAX_PARTS (2 * FOSSC_MAX_CLAUSES * MAX_PHRASE_WORDS)
+#define MAX_CONCEPTS (2 * FOSSC_MAX_CLAUSES * MAX_PHRASE_WORDS)
+
 typedef struct alt {
   uint32_t term;
   float weight;
@@ -106,6 +114,10 @@ typedef struct concept {
   uint32_t part0, nparts; /* into s->parts; WORD/PREFIX have 1 part */
   float idf;
   uint32_t label_off, label_len; /* into s->labels: the query text */
+  float bonus;  /* > 0: a translated phrase ("great wall" for "gran muralla")
+                  that adds bonus x its score but is not a query word: it
+                  counts in neither coordination nor the minimum match */
+  uint32_t tok; /* WORD: index of its token in s->tok_off */
   /* per-document evaluation state */
   float tf_title, tf_body;   /* all alternatives, weighted */
   float tfo_title, tfo_body; /* the same without translations */
@@ -124,9 +136,9 @@ struct fossc_searcher {
   uint32_t ncursors, cursors_cap;
   alt *alts;
   uint32_t nalts, alts_cap;
-  part parts[FOSSC_MAX_CLAUSES * MAX_PHRASE_WORDS];
+  part parts[MAX_PARTS];
   uint32_t nparts;
-  concept concepts[FOSSC_MAX_CLAUSES * MAX_PHRASE_WORDS];
+  concept concepts[MAX_CONCEPTS];
   uint32_t nconcepts;
   uint32_t min_match; /* optional concepts a document must match */
   fossc_lang qlang;   /* language the query seems to be in, or UNKNOWN */
@@ -430,6 +442,76 @@ static int add_concept(fossc_searcher *s, const fossc_qclause *c,
   return s->labels.oom ? FOSSC_ERR_NOMEM : 0;
 }
 
+/* Multi-word lexicon entries: consecutive optional words of the query
+** ("gran muralla", "turismo rural") whose stems form a phrase key get the
+** phrase's translations ("great wall", "rural tourism") as bonus phrase
+** concepts, appended after the query's own concepts. */
+static int add_phrase_translations(fossc_searcher *s) {
+  const fossc_index *ix = s->ix;
+  if (!ix->has_lex) return 0;
+  uint32_t words[FOSSC_MAX_CLAUSES], nw = 0, nbase = s->nconcepts;
+  for (uint32_t i = 0; i < nbase && nw < FOSSC_MAX_CLAUSES; i++)
+    if (s->concepts[i].kind == FOSSC_Q_WORD &&
+        s->concepts[i].occur == FOSSC_Q_SHOULD)
+      words[nw++] = i;
+  static const fossc_lang langs[2] = {FOSSC_LANG_EN, FOSSC_LANG_ES};
+  fossc_lexicon_target tg[MAX_TRANSLATIONS];
+  char key[FOSSC_LEXICON_MAX_STRING + 1];
+  for (uint32_t w = 0; w + 1 < nw; w++) {
+    for (uint32_t len = 2; len <= MAX_PHRASE_KEY_WORDS && w + len <= nw; len++) {
+      for (int l = 0; l < 2; l++) {
+        fossc_lang from = langs[l];
+        if (s->qlang != FOSSC_LANG_UNKNOWN && s->qlang != from) continue;
+        size_t kl = 0;
+        int fits = 1;
+        for (uint32_t j = 0; j < len && fits; j++) {
+          const char *p = s->tokbuf.data + s->tok_off[s->concepts[words[w + j]].tok];
+          if (fossc_analyzer_term(s->an, from, p, strlen(p), &s->term))
+            return FOSSC_ERR_NOMEM;
+          if (kl + (j > 0) + s->term.len > FOSSC_LEXICON_MAX_STRING) fits = 0;
+          else {
+            if (j > 0) key[kl++] = ' ';
+            memcpy(key + kl, s->term.data, s->term.len);
+            kl += s->term.len;
+          }
+        }
+        if (!fits) continue;
+        uint32_t nt = fossc_lexicon_lookup(&ix->lex, from, key, kl, tg,
+                                           MAX_TRANSLATIONS);
+        for (uint32_t t = 0; t < nt; t++) {
+          if (!tg[t].is_phrase || s->nconcepts >= MAX_CONCEPTS) continue;
+          uint32_t part0 = s->nparts, a0 = s->nalts;
+          const char *q = tg[t].str, *end = q + tg[t].len;
+          int ok = 1;
+          while (q < end && ok) {
+            const char *sp = memchr(q, ' ', (size_t)(end - q));
+            size_t n = sp ? (size_t)(sp - q) : (size_t)(end - q);
+            uint32_t term = fossc_ix_find_term(ix, q, n);
+            if (term == FOSSC_HTAB_EMPTY || s->nparts >= MAX_PARTS) {
+              ok = 0;
+              break;
+            }
+            begin_part(s);
+            if (add_alt(s, term, 1.0f, VIA_TRANSLATION)) return FOSSC_ERR_NOMEM;
+            end_part(s);
+            q += n + (sp != NULL);
+          }
+          if (!ok || s->nparts - part0 < 2) {
+            s->nparts = part0; /* roll back a phrase the index cannot match */
+            s->nalts = a0;
+            continue;
+          }
+          fossc_qclause label = {FOSSC_Q_PHRASE, FOSSC_Q_SHOULD, tg[t].str,
+                                 (uint32_t)tg[t].len};
+          if (add_concept(s, &label, part0, FOSSC_Q_PHRASE)) return FOSSC_ERR_NOMEM;
+          s->concepts[s->nconcepts - 1].bonus = TRANSLATION_WEIGHT * tg[t].weight;
+        }
+      }
+    }
+  }
+  return 0;
+}
+
 /* Builds concepts from parsed clauses. Stop words are dropped from plain
 ** word lists when other words remain, kept inside phrases. */
 static int build_concepts(fossc_searcher *s, const fossc_query *q) {
@@ -497,8 +579,9 @@ static int build_concepts(fossc_searcher *s, const fossc_query *q) {
     }
     fossc_qkind kind = ntoks[i] > 1 ? FOSSC_Q_PHRASE : FOSSC_Q_WORD;
     if (add_concept(s, c, part0, kind)) return FOSSC_ERR_NOMEM;
+    s->concepts[s->nconcepts - 1].tok = tok0[i];
   }
-  return 0;
+  return add_phrase_translations(s);
 }
 
 /* ------------------------------------------------------------ cursors */
@@ -684,6 +767,11 @@ static int score_doc(fossc_searcher *s, uint32_t doc, score_parts *sp,
         eval_terms(s, k, doc);
       }
       if (k->tf_title + k->tf_body > 0) return 0;
+      continue;
+    }
+    if (k->bonus > 0) {
+      eval_phrase(s, k, doc, body_start);
+      if (k->tf_title + k->tf_body > 0) sp->bm25 += k->bonus * bm25f(s, k, doc);
       continue;
     }
     sp->positive++;
@@ -921,7 +1009,7 @@ int fossc_search(fossc_searcher *s, const fossc_index *ix,
     return fossc_error_set(err, FOSSC_ERR_NOMEM, "out of memory");
   uint32_t optional = 0, required = 0;
   for (uint32_t i = 0; i < s->nconcepts; i++) {
-    optional += s->concepts[i].occur == FOSSC_Q_SHOULD;
+    optional += s->concepts[i].occur == FOSSC_Q_SHOULD && !(s->concepts[i].bonus > 0);
     required += s->concepts[i].occur == FOSSC_Q_MUST;
   }
   /* matched counts required concepts too: they always match */
@@ -948,7 +1036,7 @@ int fossc_search(fossc_searcher *s, const fossc_index *ix,
   for (uint32_t i = 0; i < s->nconcepts; i++) {
     const concept *c = &s->concepts[i];
     if (c->occur == FOSSC_Q_NOT) continue;
-    npositive++;
+    npositive += !(c->bonus > 0);
     for (uint32_t p = 0; p < c->nparts; p++) npos_cur += s->parts[c->part0 + p].nalt;
   }
   for (uint32_t i = 0; i < s->nconcepts; i++) {
