@@ -2,7 +2,8 @@
 ** fossc-index: builds an index from a corpus (file or folder), checks one,
 ** or prints its statistics.
 **
-**   fossc-index build PATH [-o DIR] [--strict] [--level N] [--quiet]
+**   fossc-index build PATH [-o DIR] [--strict] [--level N] [--threads N]
+**                          [--memory SIZE] [--quiet]
 **   fossc-index check [DIR]
 **   fossc-index stats [DIR]
 */
@@ -21,8 +22,8 @@
 
 static void usage(FILE *f) {
   fprintf(f,
-          "usage: fossc-index build PATH [-o DIR] [--strict] [--level N] "
-          "[--quiet]\n"
+          "usage: fossc-index build PATH [-o DIR] [--strict] [--level N]\n"
+          "                         [--threads N] [--memory SIZE] [--quiet]\n"
           "       fossc-index check [DIR]\n"
           "       fossc-index stats [DIR]\n"
           "\n"
@@ -33,6 +34,10 @@ static void usage(FILE *f) {
           "  -o DIR       index folder\n"
           "  --strict     a malformed record is fatal (default: report, skip)\n"
           "  --level N    zstd level 1-22 (default 6)\n"
+          "  --threads N  analysis threads (default: one per core)\n"
+          "  --memory SIZE  keep the build within SIZE bytes of RAM (suffix K, M\n"
+          "               or G), spilling sorted runs to a temporary file in DIR\n"
+          "               (default: no limit)\n"
           "  --quiet      no summary\n"
           "check   open DIR and verify every checksum; exit 0 if sound\n"
           "stats   print DIR's statistics as JSON\n");
@@ -84,6 +89,26 @@ static int on_doc(void *ctx, const fossc_doc *doc) {
   return 0;
 }
 
+/* Parses "256M" (K, M, G: powers of 1024; no suffix: bytes). Returns 0 or
+** -1 on a malformed or zero size. */
+static int parse_size(const char *s, size_t *out) {
+  char *end;
+  errno = 0;
+  unsigned long long v = strtoull(s, &end, 10);
+  if (errno || end == s || v == 0) return -1;
+  unsigned shift = 0;
+  switch (*end) {
+    case 'k': case 'K': shift = 10; end++; break;
+    case 'm': case 'M': shift = 20; end++; break;
+    case 'g': case 'G': shift = 30; end++; break;
+    default: break;
+  }
+  if (*end == 'i' || *end == 'B') end += *end == 'i' && end[1] == 'B' ? 2 : 1;
+  if (*end || v > (SIZE_MAX >> shift)) return -1;
+  *out = (size_t)(v << shift);
+  return 0;
+}
+
 static int cmd_build(int argc, char **argv) {
   const char *path = NULL, *dir = DEFAULT_INDEX_DIR;
   int strict = 0;
@@ -104,6 +129,19 @@ static int cmd_build(int argc, char **argv) {
         return 2;
       }
       opts.zstd_level = (int)v;
+    } else if (!strcmp(argv[i], "--threads") && i + 1 < argc) {
+      char *end;
+      long v = strtol(argv[++i], &end, 10);
+      if (*end || v < 1 || v > 64) {
+        fprintf(stderr, "fossc-index: --threads takes 1..64\n");
+        return 2;
+      }
+      opts.threads = (unsigned)v;
+    } else if (!strcmp(argv[i], "--memory") && i + 1 < argc) {
+      if (parse_size(argv[++i], &opts.memory_limit)) {
+        fprintf(stderr, "fossc-index: --memory takes a size such as 256M\n");
+        return 2;
+      }
     } else if (argv[i][0] == '-' && argv[i][1]) {
       fprintf(stderr, "fossc-index: unknown option %s\n", argv[i]);
       usage(stderr);
@@ -121,6 +159,7 @@ static int cmd_build(int argc, char **argv) {
   }
   b.tty = isatty(STDERR_FILENO);
   b.t0 = fossc_now_us();
+  opts.temp_dir = dir; /* spilled runs live beside the index */
   int rc = fossc_writer_create(&opts, &b.w, &b.err);
   fossc_corpus_stats cs = {0};
   if (!rc)
@@ -150,6 +189,9 @@ static int cmd_build(int argc, char **argv) {
            secs > 0 ? cs.bytes_in / 1e6 / secs : 0.0, st.index_bytes / 1e6,
            st.postings_bytes / 1e6, st.dict_bytes / 1e6, st.store_bytes / 1e6,
            dir);
+  if (!b.quiet && st.runs)
+    printf("memory limit: %llu sorted runs spilled and merged\n",
+           (unsigned long long)st.runs);
   return 0;
 }
 

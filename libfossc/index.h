@@ -33,22 +33,35 @@ typedef struct fossc_writer fossc_writer;
 
 typedef struct fossc_writer_opts {
   int zstd_level;      /* document store and postings; 0 = default (6) */
-  unsigned threads;    /* analysis threads; 0 = number of cores */
-  size_t memory_limit; /* bytes of RAM for postings before spilling; 0 = no limit */
+  unsigned threads;    /* analysis threads; 0 = number of online CPUs; 1 =
+                       ** everything on the caller's thread */
+  size_t memory_limit; /* bytes of RAM the writer may hold (postings,
+                       ** dictionary, batches in flight, per-thread caches);
+                       ** over it postings are spilled to sorted runs in a
+                       ** temporary file; 0 = no limit */
+  const char *temp_dir; /* folder for that file (created if missing; the
+                        ** file is unlinked at once, so nothing is left
+                        ** behind); NULL = $TMPDIR or /tmp. Copied. */
 } fossc_writer_opts;
 
 typedef struct fossc_build_stats {
   uint64_t docs, terms, tokens, bytes_in, index_bytes;
   uint64_t postings_bytes, dict_bytes, store_bytes;
+  uint64_t runs; /* sorted runs spilled under the memory limit */
 } fossc_build_stats;
 
 /* Creates a writer (opts may be NULL). *out owned by the caller. */
 int fossc_writer_create(const fossc_writer_opts *opts, fossc_writer **out,
                         fossc_error *err);
-/* Adds one document (copied). Documents are numbered in the order added. */
+/* Adds one document (copied). Documents are numbered in the order added.
+** Analysis runs on worker threads: an error there (out of memory, a spill
+** that cannot be written) is returned by a later fossc_writer_add or by
+** fossc_writer_finish, and is sticky. A duplicate id is FOSSC_ERR_INPUT and
+** is not sticky (the document is skipped). Not thread-safe: one caller. */
 int fossc_writer_add(fossc_writer *w, const fossc_doc *doc, fossc_error *err);
-/* Returns 1 when the documents added so far produced index term s[0..n). */
-int fossc_writer_has_term(const fossc_writer *w, const char *s, size_t n);
+/* Returns 1 when the documents added so far produced index term s[0..n)
+** (waits for the documents in flight; 0 if the writer failed). */
+int fossc_writer_has_term(fossc_writer *w, const char *s, size_t n);
 /* Adds an extra section (at most FOSSC_MAX_EXTRA_SECTIONS, name of at most
 ** 8 bytes, e.g. "TRANS" for the translation lexicon) written verbatim by
 ** fossc_writer_finish. data is copied. */

@@ -1,0 +1,377 @@
+/*
+** The worker side of the index writer (segment.h): a batch of documents
+** becomes a segment (its own term table and raw per-term streams with
+** document numbers local to the batch, the (term, word) pairs it met, the
+** per-document norms); store blocks are compressed; at the end, postings
+** lists are encoded. Nothing here touches the owner's structures, so any
+** number of workers run at once.
+*/
+#include "segment.h"
+
+#include <string.h>
+#include <xxhash.h>
+
+/* A worker's surface cache is cleared (between jobs) once it holds this
+** many forms: the hit rate of a Zipf vocabulary is already high at this
+** size, and clearing bounds a worker's memory (~10 MB) on a large corpus
+** whatever its vocabulary. */
+#define SURF_CACHE_MAX (1u << 17)
+/* Bytes per cached surface form, for the memory budget: the record, three
+** strings of ~10 bytes and two hash slots at <= 50% load. */
+#define SURF_CACHE_ENTRY_BYTES 80
+/* The analyzer's stem cache and buffers (analysis.h: "~9 MB"). */
+#define ANALYZER_BYTES (10u << 20)
+/* A zstd compression context at the default level (ZSTD_estimateCCtxSize
+** is not in zstd's stable API; levels up to 9 need under 2 MB), plus the
+** encoding scratch. */
+#define ZSTD_CCTX_BYTES (3u << 20)
+
+int fossc_grow(void **p, uint32_t *cap, uint32_t need, size_t elem) {
+  if (need <= *cap) return 0;
+  uint32_t nc = *cap ? *cap : 256;
+  while (nc < need) {
+    if (nc > 0x7fffffffu) return FOSSC_ERR_NOMEM;
+    nc *= 2;
+  }
+  void *np = fossc_realloc(*p, (size_t)nc * elem);
+  if (!np) return FOSSC_ERR_NOMEM;
+  *p = np;
+  *cap = nc;
+  return 0;
+}
+
+size_t fossc_wworker_reserve(int zstd_level) {
+  /* High levels use larger windows and tables: scale roughly. */
+  size_t z = ZSTD_CCTX_BYTES * (zstd_level > 9 ? (size_t)zstd_level / 3 : 1);
+  return ANALYZER_BYTES + (size_t)SURF_CACHE_MAX * SURF_CACHE_ENTRY_BYTES + z;
+}
+
+int fossc_wworker_init(fossc_wworker *wk, int zstd_level, fossc_error *err) {
+  memset(wk, 0, sizeof *wk);
+  wk->zstd_level = zstd_level;
+  int rc = fossc_analyzer_create(&wk->an, err);
+  if (rc) return rc;
+  wk->cctx = ZSTD_createCCtx();
+  if (!wk->cctx || fossc_htab_init(&wk->surf_ix, 1024)) {
+    fossc_wworker_release(wk);
+    return fossc_error_set(err, FOSSC_ERR_NOMEM, "out of memory");
+  }
+  return FOSSC_OK;
+}
+
+void fossc_wworker_release(fossc_wworker *wk) {
+  fossc_analyzer_free(wk->an);
+  ZSTD_freeCCtx(wk->cctx);
+  fossc_buf_free(&wk->scratch);
+  fossc_buf_free(&wk->surfs);
+  fossc_free(wk->surf);
+  fossc_htab_release(&wk->surf_ix);
+  fossc_free(wk->occ);
+  fossc_free(wk->distinct);
+  fossc_free(wk->grouped);
+  memset(wk, 0, sizeof *wk);
+}
+
+void fossc_wjob_free(fossc_wjob *j) {
+  if (!j) return;
+  fossc_free(j->docs);
+  fossc_buf_free(&j->text);
+  for (uint32_t i = 0; i < j->nblks; i++) fossc_buf_free(&j->blks[i].raw);
+  fossc_free(j->blks);
+  for (uint32_t i = 0; i < j->nterms; i++) fossc_buf_free(&j->terms[i].raw);
+  fossc_free(j->terms);
+  fossc_buf_free(&j->strs);
+  fossc_htab_release(&j->term_ix);
+  fossc_free(j->pairs);
+  fossc_buf_free(&j->pstrs);
+  fossc_free(j->body_len);
+  fossc_free(j->title_len);
+  fossc_free(j->lang);
+  fossc_buf_free(&j->comp);
+  fossc_free(j->enc_term);
+  fossc_free(j->enc_df);
+  fossc_free(j->enc_raw);
+  fossc_free(j->enc_len);
+  fossc_buf_free(&j->enc_in);
+  fossc_buf_free(&j->enc_out);
+  fossc_free(j->enc_out_len);
+  fossc_free(j);
+}
+
+/* ------------------------------------------------------------ segment */
+typedef struct {
+  const char *s;
+  size_t n;
+  const fossc_wjob *j;
+} seg_key;
+
+static int seg_term_eq(const void *ctx, uint32_t id) {
+  const seg_key *k = ctx;
+  const fossc_seg_term *t = &k->j->terms[id];
+  return t->len == k->n && memcmp(k->j->strs.data + t->str_off, k->s, k->n) == 0;
+}
+
+/* Returns the segment term id of s[0..n), adding it if new;
+** FOSSC_HTAB_EMPTY on OOM. */
+static uint32_t seg_intern(fossc_wjob *j, const char *s, size_t n) {
+  uint64_t h = XXH3_64bits(s, n);
+  seg_key k = {s, n, j};
+  uint32_t id = fossc_htab_find(&j->term_ix, h, seg_term_eq, &k);
+  if (id != FOSSC_HTAB_EMPTY) return id;
+  if (fossc_grow((void **)&j->terms, &j->terms_cap, j->nterms + 1,
+                 sizeof *j->terms))
+    return FOSSC_HTAB_EMPTY;
+  fossc_seg_term *t = &j->terms[j->nterms];
+  memset(t, 0, sizeof *t);
+  t->str_off = (uint32_t)j->strs.len;
+  t->len = (uint8_t)n;
+  t->last_doc = UINT32_MAX;
+  fossc_buf_append(&j->strs, s, n);
+  if (j->strs.oom || j->strs.len > UINT32_MAX ||
+      fossc_htab_insert(&j->term_ix, h, j->nterms))
+    return FOSSC_HTAB_EMPTY;
+  return j->nterms++;
+}
+
+typedef struct {
+  const char *s;
+  size_t n;
+  uint8_t lang;
+  const fossc_wworker *wk;
+} surf_key;
+
+static int surf_eq(const void *ctx, uint32_t id) {
+  const surf_key *k = ctx;
+  const fossc_surf *r = &k->wk->surf[id];
+  return r->slen == k->n && r->lang == k->lang &&
+         memcmp(k->wk->surfs.data + r->off, k->s, k->n) == 0;
+}
+
+/* Forgets the cached surface forms once there are too many. */
+static int surf_cache_trim(fossc_wworker *wk) {
+  if (wk->nsurf < SURF_CACHE_MAX) return 0;
+  fossc_htab_release(&wk->surf_ix);
+  fossc_buf_reset(&wk->surfs);
+  wk->nsurf = 0;
+  return fossc_htab_init(&wk->surf_ix, SURF_CACHE_MAX);
+}
+
+static int on_token(void *ctx, const fossc_token *t) {
+  fossc_wworker *wk = ctx;
+  fossc_wjob *j = wk->job;
+  if (wk->field_tokens >= wk->field_cap) return 0;
+  wk->field_tokens++;
+  surf_key k = {t->surface, t->surface_len, t->lang, wk};
+  uint64_t h = XXH3_64bits_withSeed(t->surface, t->surface_len, t->lang);
+  uint32_t id = fossc_htab_find(&wk->surf_ix, h, surf_eq, &k);
+  if (id == FOSSC_HTAB_EMPTY) {
+    if (fossc_grow((void **)&wk->surf, &wk->surf_cap, wk->nsurf + 1,
+                   sizeof *wk->surf))
+      return FOSSC_ERR_NOMEM;
+    fossc_surf *r = &wk->surf[wk->nsurf];
+    r->off = (uint32_t)wk->surfs.len;
+    r->slen = (uint8_t)t->surface_len;
+    r->tlen = (uint8_t)t->term_len;
+    r->plen = (uint8_t)t->plain_len;
+    r->lang = t->lang;
+    r->stamp = 0;
+    fossc_buf_append(&wk->surfs, t->surface, t->surface_len);
+    fossc_buf_append(&wk->surfs, t->term, t->term_len);
+    fossc_buf_append(&wk->surfs, t->plain, t->plain_len);
+    if (wk->surfs.oom || wk->surfs.len > UINT32_MAX ||
+        fossc_htab_insert(&wk->surf_ix, h, wk->nsurf))
+      return FOSSC_ERR_NOMEM;
+    id = wk->nsurf++;
+  }
+  fossc_surf *r = &wk->surf[id];
+  if (r->stamp != wk->stamp) {
+    /* First use in this job: enter the term and the pair in the segment. */
+    const char *s = wk->surfs.data + r->off;
+    uint32_t term = seg_intern(j, s + r->slen, r->tlen);
+    if (term == FOSSC_HTAB_EMPTY ||
+        fossc_grow((void **)&j->pairs, &j->pairs_cap, j->npairs + 1,
+                   sizeof *j->pairs))
+      return FOSSC_ERR_NOMEM;
+    fossc_seg_pair *p = &j->pairs[j->npairs];
+    p->term = term;
+    p->off = (uint32_t)j->pstrs.len;
+    p->len = r->plen;
+    fossc_buf_append(&j->pstrs, s + r->slen + r->tlen, r->plen);
+    if (j->pstrs.oom || j->pstrs.len > UINT32_MAX) return FOSSC_ERR_NOMEM;
+    j->npairs++;
+    r->stamp = wk->stamp;
+    r->seg_term = term;
+  }
+  if (fossc_grow((void **)&wk->occ, &wk->occ_cap, wk->nocc + 1,
+                 sizeof *wk->occ))
+    return FOSSC_ERR_NOMEM;
+  wk->occ[wk->nocc++] = (uint64_t)r->seg_term << 32 | t->pos;
+  return 0;
+}
+
+static inline size_t put_varint32(uint8_t *p, uint32_t v) {
+  size_t n = 0;
+  while (v >= 0x80) {
+    p[n++] = (uint8_t)(v | 0x80);
+    v >>= 7;
+  }
+  p[n++] = (uint8_t)v;
+  return n;
+}
+
+/* Appends local document d's occurrences to the segment's streams.
+** Occurrences come in position order; a counting pass groups them by term,
+** keeping that order, so no sort is needed. */
+static int flush_occurrences(fossc_wworker *wk, uint32_t d,
+                             uint32_t body_start) {
+  fossc_wjob *j = wk->job;
+  uint32_t nd = 0;
+  if (fossc_grow((void **)&wk->grouped, &wk->grouped_cap, wk->nocc + 1,
+                 sizeof *wk->grouped) ||
+      fossc_grow((void **)&wk->distinct, &wk->distinct_cap, wk->nocc + 1,
+                 sizeof *wk->distinct))
+    return FOSSC_ERR_NOMEM;
+  for (uint32_t i = 0; i < wk->nocc; i++) {
+    fossc_seg_term *t = &j->terms[(uint32_t)(wk->occ[i] >> 32)];
+    if (t->mark != d + 1) {
+      t->mark = d + 1;
+      t->cnt = t->tft = 0;
+      wk->distinct[nd++] = (uint32_t)(wk->occ[i] >> 32);
+    }
+    t->cnt++;
+    if ((uint32_t)wk->occ[i] < body_start) t->tft++;
+  }
+  uint32_t at = 0;
+  for (uint32_t i = 0; i < nd; i++) {
+    fossc_seg_term *t = &j->terms[wk->distinct[i]];
+    t->off = at;
+    at += t->cnt;
+  }
+  for (uint32_t i = 0; i < wk->nocc; i++) {
+    fossc_seg_term *t = &j->terms[(uint32_t)(wk->occ[i] >> 32)];
+    wk->grouped[t->off++] = (uint32_t)wk->occ[i];
+  }
+  for (uint32_t i = 0; i < nd; i++) {
+    fossc_seg_term *t = &j->terms[wk->distinct[i]];
+    const uint32_t *pos = wk->grouped + t->off - t->cnt;
+    fossc_buf *b = &t->raw;
+    /* Room for every varint of this document at once (at most 5 bytes
+    ** each: all values fit in 32 bits), then plain stores. */
+    if (fossc_buf_reserve(b, ((size_t)t->cnt + 3) * 5)) return FOSSC_ERR_NOMEM;
+    uint8_t *o = (uint8_t *)b->data + b->len;
+    o += put_varint32(o, t->last_doc == UINT32_MAX ? d : d - t->last_doc - 1);
+    o += put_varint32(o, t->tft);
+    o += put_varint32(o, t->cnt - t->tft);
+    uint32_t prev = 0;
+    for (uint32_t k = 0; k < t->cnt; k++) {
+      o += put_varint32(o, k == 0 ? pos[k] : pos[k] - prev);
+      prev = pos[k];
+    }
+    b->len = (size_t)((char *)o - b->data);
+    t->last_doc = d;
+    t->df++;
+  }
+  wk->nocc = 0;
+  return 0;
+}
+
+/* Analyses local document d of the job. */
+static int analyse_doc(fossc_wworker *wk, uint32_t d) {
+  fossc_wjob *j = wk->job;
+  const fossc_wdoc *doc = &j->docs[d];
+  const char *title = j->text.data + doc->title_off;
+  const char *body = j->text.data + doc->body_off;
+  fossc_lang lang = (fossc_lang)doc->lang;
+  if (lang == FOSSC_LANG_UNKNOWN)
+    lang = fossc_detect_lang(wk->an, body, doc->body_len);
+  if (lang == FOSSC_LANG_UNKNOWN)
+    lang = fossc_detect_lang(wk->an, title, doc->title_len);
+  wk->nocc = 0;
+  wk->field_tokens = 0;
+  wk->field_cap = FOSSC_MAX_TITLE_WORDS;
+  int rc = fossc_analyze(wk->an, title, doc->title_len, lang, 0, on_token, wk);
+  if (rc) return rc;
+  uint32_t title_tokens = wk->field_tokens;
+  uint32_t body_start = title_tokens + FOSSC_FIELD_GAP;
+  wk->field_tokens = 0;
+  wk->field_cap = FOSSC_MAX_POSITIONS;
+  rc = fossc_analyze(wk->an, body, doc->body_len, lang, body_start, on_token,
+                     wk);
+  if (rc) return rc;
+  rc = flush_occurrences(wk, d, body_start);
+  if (rc) return rc;
+  j->body_len[d] = wk->field_tokens;
+  j->title_len[d] = (uint16_t)title_tokens;
+  j->lang[d] = (uint8_t)lang;
+  return 0;
+}
+
+static int compress_blocks(fossc_wworker *wk, fossc_wjob *j) {
+  for (uint32_t i = 0; i < j->nblks; i++) {
+    fossc_store_blk *b = &j->blks[i];
+    size_t bound = ZSTD_compressBound(b->raw.len);
+    if (fossc_buf_reserve(&j->comp, bound)) return FOSSC_ERR_NOMEM;
+    size_t z = ZSTD_compressCCtx(wk->cctx, j->comp.data + j->comp.len, bound,
+                                 b->raw.data, b->raw.len, wk->zstd_level);
+    if (ZSTD_isError(z)) return FOSSC_ERR_INTERNAL;
+    j->comp.len += z;
+    b->comp_len = (uint32_t)z;
+    fossc_buf_free(&b->raw);
+  }
+  return 0;
+}
+
+static int run_batch(fossc_wworker *wk, fossc_wjob *j) {
+  if (surf_cache_trim(wk)) return FOSSC_ERR_NOMEM;
+  if (++wk->stamp == 0) {
+    /* 2^32 jobs later: forget every stamp rather than trust a stale one. */
+    for (uint32_t i = 0; i < wk->nsurf; i++) wk->surf[i].stamp = 0;
+    wk->stamp = 1;
+  }
+  wk->job = j;
+  if (j->ndocs) {
+    j->body_len = fossc_malloc((size_t)j->ndocs * sizeof *j->body_len);
+    j->title_len = fossc_malloc((size_t)j->ndocs * sizeof *j->title_len);
+    j->lang = fossc_malloc(j->ndocs);
+    if (!j->body_len || !j->title_len || !j->lang ||
+        fossc_htab_init(&j->term_ix, 4096))
+      return FOSSC_ERR_NOMEM;
+  }
+  for (uint32_t d = 0; d < j->ndocs; d++) {
+    int rc = analyse_doc(wk, d);
+    if (rc) {
+      const fossc_wdoc *doc = &j->docs[d];
+      fossc_error_set(&j->err, rc, "indexing document '%.*s': %s",
+                      (int)(doc->id_len > 200 ? 200 : doc->id_len),
+                      j->text.data + doc->id_off, fossc_strerror(rc));
+      return rc;
+    }
+  }
+  /* The text is no longer needed by the worker, but the owner copies the
+  ** stored fields out of it when merging. */
+  fossc_htab_release(&j->term_ix);
+  return compress_blocks(wk, j);
+}
+
+static int run_encode(fossc_wworker *wk, fossc_wjob *j) {
+  for (uint32_t i = 0; i < j->nenc; i++) {
+    size_t before = j->enc_out.len;
+    int rc = fossc_postings_encode(j->enc_raw[i], j->enc_len[i], j->enc_df[i],
+                                   j->nv, wk->cctx, wk->zstd_level,
+                                   &wk->scratch, &j->enc_out);
+    if (rc) return rc;
+    if (j->enc_out.len - before > UINT32_MAX) return FOSSC_ERR_LIMIT;
+    j->enc_out_len[i] = (uint32_t)(j->enc_out.len - before);
+  }
+  return 0;
+}
+
+void fossc_wjob_run(fossc_wworker *wk, fossc_wjob *j) {
+  int rc = j->kind == FOSSC_JOB_BATCH ? run_batch(wk, j) : run_encode(wk, j);
+  wk->job = NULL;
+  j->rc = rc;
+  if (rc && !j->err.code)
+    fossc_error_set(&j->err, rc, "%s: %s",
+                    j->kind == FOSSC_JOB_BATCH ? "indexing" : "encoding postings",
+                    fossc_strerror(rc));
+}

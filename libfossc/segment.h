@@ -1,0 +1,137 @@
+/*
+** Index writer internals shared by writer.c (the owner thread: batching,
+** merging, spilling, the file) and segment.c (the worker side: analysing a
+** batch of documents into a segment, compressing store blocks, encoding
+** postings lists). Not a public interface.
+**
+** A job is handed to one worker and comes back to the owner, who merges
+** finished jobs strictly in submission order: that order, never the timing
+** of the threads, decides every byte of the index.
+*/
+#ifndef FOSSC_SEGMENT_H
+#define FOSSC_SEGMENT_H
+
+#include <zstd.h>
+
+#include "analysis.h"
+#include "htab.h"
+#include "index.h"
+#include "postings.h"
+
+/* A document copied into a batch: offsets into the batch's text buffer. */
+typedef struct fossc_wdoc {
+  uint32_t id_off, title_off, source_off, body_off;
+  uint32_t id_len, title_len, source_len, body_len;
+  uint8_t lang; /* declared language, FOSSC_LANG_UNKNOWN to detect */
+} fossc_wdoc;
+
+/* A term of a segment: its raw stream (postings.h) with document numbers
+** local to the batch, the first one absolute. */
+typedef struct fossc_seg_term {
+  uint32_t str_off; /* into the job's strs */
+  uint8_t len;
+  uint32_t df, last_doc;
+  fossc_buf raw;
+  /* per-document grouping scratch */
+  uint32_t mark, cnt, off, tft;
+} fossc_seg_term;
+
+/* A (term, plain word) pair met in the batch; the word is in job->pstrs. */
+typedef struct fossc_seg_pair {
+  uint32_t term, off;
+  uint8_t len;
+} fossc_seg_pair;
+
+/* A document-store block to compress. */
+typedef struct fossc_store_blk {
+  fossc_buf raw;     /* owned; released once compressed */
+  uint32_t raw_len;  /* raw.len, kept after the release */
+  uint32_t comp_len; /* set by the worker: bytes appended to job->comp */
+  uint8_t store;     /* 0 = fields store, 1 = body store */
+} fossc_store_blk;
+
+enum { FOSSC_JOB_BATCH = 0, FOSSC_JOB_ENCODE = 1 };
+
+typedef struct fossc_wjob {
+  int kind;
+  int done; /* guarded by the pool mutex */
+  int rc;   /* the worker's status; err holds its message */
+  fossc_error err;
+  struct fossc_wjob *next_work, *next_fifo;
+  /* ---- BATCH input: documents (maybe none) and store blocks */
+  uint32_t first_doc, ndocs, docs_cap;
+  fossc_wdoc *docs;
+  fossc_buf text;
+  fossc_store_blk *blks;
+  uint32_t nblks, blks_cap;
+  /* ---- BATCH output: the segment */
+  fossc_buf strs;
+  fossc_seg_term *terms;
+  uint32_t nterms, terms_cap;
+  fossc_htab term_ix;
+  fossc_seg_pair *pairs;
+  uint32_t npairs, pairs_cap;
+  fossc_buf pstrs;
+  uint32_t *body_len;
+  uint16_t *title_len;
+  uint8_t *lang;
+  fossc_buf comp; /* compressed store blocks back to back */
+  /* ---- ENCODE: postings lists of consecutive terms */
+  uint32_t nenc;
+  uint32_t *enc_term;        /* global term ids (owner's bookkeeping) */
+  uint32_t *enc_df;
+  const uint8_t **enc_raw;   /* streams: into enc_in or the owner's terms */
+  uint64_t *enc_len;
+  fossc_buf enc_in;          /* streams gathered from spilled runs */
+  const fossc_norms_view *nv;
+  fossc_buf enc_out;         /* encoded lists back to back */
+  uint32_t *enc_out_len;
+} fossc_wjob;
+
+/* One entry of a worker's surface cache: a surface form in a language and
+** what it resolves to. Strings: surface, term, plain, back to back. */
+typedef struct fossc_surf {
+  uint32_t off;
+  uint8_t slen, tlen, plen, lang;
+  uint32_t stamp;    /* job stamp for which seg_term is valid */
+  uint32_t seg_term; /* term id in that job's segment */
+} fossc_surf;
+
+/* Per-thread state: one analyzer (not thread-safe), one zstd context. */
+typedef struct fossc_wworker {
+  void *owner; /* the fossc_writer, for the thread's loop */
+  fossc_analyzer *an;
+  ZSTD_CCtx *cctx;
+  int zstd_level;
+  fossc_buf scratch;
+  /* surface cache, kept across jobs (bounded, see segment.c) */
+  fossc_buf surfs;
+  fossc_surf *surf;
+  uint32_t nsurf, surf_cap, stamp;
+  fossc_htab surf_ix;
+  /* current document */
+  fossc_wjob *job;
+  uint64_t *occ;
+  uint32_t nocc, occ_cap;
+  uint32_t *distinct, *grouped;
+  uint32_t distinct_cap, grouped_cap;
+  uint32_t field_tokens, field_cap;
+} fossc_wworker;
+
+/* Prepares *wk. Returns FOSSC_OK or FOSSC_ERR_NOMEM (err set); on failure
+** *wk is released. */
+int fossc_wworker_init(fossc_wworker *wk, int zstd_level, fossc_error *err);
+/* Releases what *wk holds (safe on a zeroed struct). */
+void fossc_wworker_release(fossc_wworker *wk);
+/* Bytes a worker holds besides its job: the analyzer's stem cache, the
+** surface cache at its cap, the zstd context. For the memory budget. */
+size_t fossc_wworker_reserve(int zstd_level);
+/* Runs job j on worker wk: sets j->rc (and j->err on failure). */
+void fossc_wjob_run(fossc_wworker *wk, fossc_wjob *j);
+/* Frees a job and everything it owns. Accepts NULL. */
+void fossc_wjob_free(fossc_wjob *j);
+/* Grows the array *p of *cap elements of `elem` bytes to hold `need`.
+** Returns 0 or FOSSC_ERR_NOMEM. */
+int fossc_grow(void **p, uint32_t *cap, uint32_t need, size_t elem);
+
+#endif
