@@ -15,6 +15,7 @@
 
 #include "corpus.h"
 #include "index.h"
+#include "lexicon.h"
 
 #define DEFAULT_INDEX_DIR "index"
 /* Progress is redrawn at most this often (microseconds). */
@@ -39,6 +40,9 @@ static void usage(FILE *f) {
           "               or G), spilling sorted runs to a temporary file in DIR\n"
           "               (default: no limit)\n"
           "  --quiet      no summary\n"
+          "  --no-translation  no translation lexicon (monolingual search)\n"
+          "  --apertium DIR    apertium-eng-spa data (default\n"
+          "               /usr/share/apertium/apertium-eng-spa)\n"
           "check   open DIR and verify every checksum; exit 0 if sound\n"
           "stats   print DIR's statistics as JSON\n");
 }
@@ -111,7 +115,8 @@ static int parse_size(const char *s, size_t *out) {
 
 static int cmd_build(int argc, char **argv) {
   const char *path = NULL, *dir = DEFAULT_INDEX_DIR;
-  int strict = 0;
+  int strict = 0, translate = 1;
+  const char *apertium = NULL;
   build_ctx b = {0};
   fossc_writer_opts opts = {0};
   for (int i = 0; i < argc; i++) {
@@ -121,6 +126,10 @@ static int cmd_build(int argc, char **argv) {
       strict = 1;
     else if (!strcmp(argv[i], "--quiet"))
       b.quiet = 1;
+    else if (!strcmp(argv[i], "--no-translation"))
+      translate = 0;
+    else if (!strcmp(argv[i], "--apertium") && i + 1 < argc)
+      apertium = argv[++i];
     else if (!strcmp(argv[i], "--level") && i + 1 < argc) {
       char *end;
       long v = strtol(argv[++i], &end, 10);
@@ -169,6 +178,21 @@ static int cmd_build(int argc, char **argv) {
   if (!rc && b.docs == 0)
     rc = fossc_error_set(&b.err, FOSSC_ERR_INPUT,
                          "%s: no documents found; the old index is kept", path);
+  fossc_lexicon_info lex = {0};
+  int have_lex = 0;
+  if (!rc && translate) {
+    /* The lexicon keeps the translations this corpus can match; without
+    ** Apertium the index still works, in each language alone. */
+    int lrc = fossc_writer_add_translations(b.w, apertium, &lex, &b.err);
+    if (lrc == FOSSC_ERR_NOTFOUND) {
+      fprintf(stderr, "fossc-index: %s\n", b.err.msg);
+      fossc_error_clear(&b.err);
+    } else if (lrc) {
+      rc = lrc;
+    } else {
+      have_lex = 1;
+    }
+  }
   if (!rc) rc = fossc_writer_finish(b.w, dir, &st, &b.err);
   fossc_writer_free(b.w);
   if (rc) {
@@ -177,18 +201,27 @@ static int cmd_build(int argc, char **argv) {
     return 1;
   }
   double secs = (fossc_now_us() - b.t0) / 1e6;
+  char lexline[256] = "translation lexicon: none (monolingual)\n";
+  if (have_lex)
+    snprintf(lexline, sizeof lexline,
+             "translation lexicon: %u Spanish and %u English keys, %u "
+             "translations, %.2f MB, from apertium-eng-spa %s in %.1f s\n",
+             lex.keys[FOSSC_LANG_ES], lex.keys[FOSSC_LANG_EN],
+             lex.targets[FOSSC_LANG_ES] + lex.targets[FOSSC_LANG_EN],
+             lex.bytes / 1e6, lex.version, lex.build_us / 1e6);
   if (!b.quiet)
     printf("indexed %llu documents (%llu skipped, %llu repaired), %llu terms, "
            "%llu words indexed\n"
            "input %.2f MB in %.2f s (%.1f MB/s); index %.2f MB: postings %.2f "
            "MB, dictionary %.2f MB, document store %.2f MB\n"
+           "%s"
            "index written to %s\n",
            (unsigned long long)st.docs, (unsigned long long)cs.skipped,
            (unsigned long long)cs.repaired, (unsigned long long)st.terms,
            (unsigned long long)st.tokens, cs.bytes_in / 1e6, secs,
            secs > 0 ? cs.bytes_in / 1e6 / secs : 0.0, st.index_bytes / 1e6,
            st.postings_bytes / 1e6, st.dict_bytes / 1e6, st.store_bytes / 1e6,
-           dir);
+           lexline, dir);
   if (!b.quiet && st.runs)
     printf("memory limit: %llu sorted runs spilled and merged\n",
            (unsigned long long)st.runs);

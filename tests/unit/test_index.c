@@ -270,7 +270,7 @@ TEST(golden_v1) {
   char dir[300], cmd[700], fa[400], fb[400];
   snprintf(dir, sizeof dir, "%s/golden", tmpdir);
   const char *bin = getenv("BIN") ? getenv("BIN") : "bin";
-  snprintf(cmd, sizeof cmd, "%s/fossc-index build tests/golden/corpus.jsonl -o %s --quiet",
+  snprintf(cmd, sizeof cmd, "%s/fossc-index build tests/golden/corpus.jsonl -o %s --quiet --no-translation",
            bin, dir);
   CHECK(system(cmd) == 0);
   current_file("tests/golden/v1", fa, sizeof fa);
