@@ -222,6 +222,12 @@ static int cmd_build(int argc, char **argv) {
            secs > 0 ? cs.bytes_in / 1e6 / secs : 0.0, st.index_bytes / 1e6,
            st.postings_bytes / 1e6, st.dict_bytes / 1e6, st.store_bytes / 1e6,
            lexline, dir);
+  if (st.over_budget)
+    fprintf(stderr,
+            "fossc-index: warning: --memory %.1f MB is below what this build "
+            "needs even with its postings spilled (about %.1f MB): it spilled "
+            "at every batch and may have used more\n",
+            opts.memory_limit / 1e6, st.memory_floor / 1e6);
   if (!b.quiet && st.runs)
     printf("memory limit: %llu sorted runs spilled and merged\n",
            (unsigned long long)st.runs);

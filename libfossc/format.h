@@ -26,9 +26,9 @@
 #define FOSSC_SEC_NORMS "NORMS" /* per document: lengths, language */
 #define FOSSC_SEC_DDOC "DDOC"   /* per document: where its fields and body are */
 #define FOSSC_SEC_FBLK "FBLK"   /* field store block index */
-#define FOSSC_SEC_FLDS "FLDS"   /* zstd blocks of id, title, source, lang */
+#define FOSSC_SEC_FLDS "FLDS"   /* raw blocks of id, title, source, lang */
 #define FOSSC_SEC_DBLK "DBLK"   /* body store block index */
-#define FOSSC_SEC_DOCS "DOCS"   /* zstd blocks of bodies */
+#define FOSSC_SEC_DOCS "DOCS"   /* zstd (or raw) blocks of bodies */
 #define FOSSC_SEC_IDS "IDS"     /* (XXH3(id), docnum) sorted */
 #define FOSSC_SEC_TRANS "TRANS" /* optional: translation lexicon (lexicon.h) */
 
@@ -49,7 +49,8 @@
 #define FOSSC_NORM_ENTRY_BYTES 8
 /* u32 body_len @0, u16 title_len @4 (capped at 65535), u8 lang @6, u8 0 */
 #define FOSSC_DBLK_ENTRY_BYTES 16
-/* u64 offset in DOCS @0, u32 compressed length @8, u32 raw length @12 */
+/* u64 offset in DOCS @0, u32 compressed length @8, u32 raw length @12;
+** compressed length == raw length means the block is stored raw */
 #define FOSSC_DDOC_ENTRY_BYTES 16
 /* u32 field block @0, u32 offset in it @4, u32 body block @8, u32 offset
 ** in it @12. A field record: varint-prefixed id, title, source, then a
@@ -76,7 +77,8 @@
 ** so one document's body (up to 64 MiB, FOSSC_MAX_RECORD_BYTES) plus the
 ** block it started in. */
 #define FOSSC_MAX_STORE_RAW (FOSSC_STORE_BLOCK_BYTES + (64u << 20))
-/* Field blocks are small: a result page reads ten of them. */
+/* Field blocks are small and stored raw: a result page reads ten of them
+** and pays no decompression. */
 #define FOSSC_FIELDS_BLOCK_BYTES (4u << 10)
 
 /* BM25F parameters, stored in META and used for the block maxima. */

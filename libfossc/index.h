@@ -48,6 +48,13 @@ typedef struct fossc_build_stats {
   uint64_t docs, terms, tokens, bytes_in, index_bytes;
   uint64_t postings_bytes, dict_bytes, store_bytes;
   uint64_t runs; /* sorted runs spilled under the memory limit */
+  uint64_t memory_floor; /* under a memory limit: the most the build still
+                         ** needed right after a spill (its accounting or
+                         ** the resident size plus margins, the larger), the
+                         ** least it can run in; 0 when nothing spilled */
+  int over_budget; /* 1 when memory_floor passed memory_limit: the build
+                   ** could not stay within it (the library prints nothing;
+                   ** the caller may warn) */
 } fossc_build_stats;
 
 /* Creates a writer (opts may be NULL). *out owned by the caller. */

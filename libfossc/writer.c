@@ -1,7 +1,8 @@
 /*
 ** Index writer: collects documents, inverts them on worker threads, then
 ** writes one immutable generation file and switches CURRENT to it
-** atomically (docs/index-format.md).
+** atomically (docs/index-format.md). This file decides what goes into each
+** section; writer_file.c writes the file and makes the switch.
 **
 ** Pipeline (segment.h has the job types):
 **   1. fossc_writer_add copies each document into the batch being filled, on
@@ -9,12 +10,13 @@
 **   2. A worker analyses the batch into a segment: its own term table and
 **      raw per-term streams (postings.h) with document numbers local to the
 **      batch, the (term, word) pairs met, the norms; it also compresses the
-**      document-store blocks that were attached to the batch.
+**      body-store blocks that were attached to the batch.
 **   3. The owner merges finished jobs strictly in submission order: each
 **      segment term is interned once in the global dictionary and its
 **      stream appended, only the first document delta re-encoded (the rest
-**      is relative); stored fields and bodies are packed into store blocks,
-**      which ride along with the next batch to be compressed.
+**      is relative); stored fields are packed into field blocks, stored
+**      raw, and bodies into body blocks, which ride along with the next
+**      batch to be compressed.
 **   4. Over the memory budget, the owner spills the streams: the terms with
 **      data, in term-byte order, go to a run in a temporary file (unlinked
 **      as soon as created, so nothing is left behind whatever happens); the
@@ -25,7 +27,6 @@
 ** Every byte depends only on the documents and their order: not on the
 ** number of threads, the batch size or the memory budget.
 */
-#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #ifdef __GLIBC__
@@ -46,11 +47,10 @@
 #include "index.h"
 #include "postings.h"
 #include "segment.h"
+#include "writer_int.h"
 
 /* Level 6: 19 compresses the store 5% better but indexes 6x slower. */
 #define DEFAULT_ZSTD_LEVEL 6
-/* Writes to the file are batched to this size: few syscalls, bounded RAM. */
-#define WRITE_CHUNK (1u << 20)
 /* Text that closes a batch: large enough that a batch's distinct terms are
 ** few next to its tokens (the merge is cheap), small enough that the last
 ** batch, which no other work overlaps, is short. */
@@ -102,8 +102,8 @@ typedef struct store {
   fossc_buf raw;      /* the block being filled */
   uint32_t nblocks;   /* blocks closed */
   size_t block_bytes; /* raw size that closes a block */
-  fossc_buf blk;      /* block index entries of compressed blocks */
-  spool comp;         /* compressed blocks, in block order */
+  fossc_buf blk;      /* block index entries of closed blocks */
+  spool comp;         /* closed blocks as stored (zstd or raw), in order */
 } store;
 
 struct fossc_writer {
@@ -137,8 +137,9 @@ struct fossc_writer {
   fossc_htab id_ix;
   uint64_t title_tokens, body_tokens, bytes_in;
   uint32_t docs_lang[FOSSC_LANG_COUNT];
-  /* document stores: short fields (for result lists) apart from bodies
-  ** (for snippets and GET), so a result list decompresses small blocks */
+  /* document stores: short fields (for result lists, stored raw) apart
+  ** from bodies (for snippets and GET), so a result list decompresses
+  ** nothing */
   store st[2];
   fossc_store_blk *pend; /* closed blocks waiting for a job */
   uint32_t npend, pend_cap;
@@ -147,6 +148,7 @@ struct fossc_writer {
   spool runs;
   uint64_t *run_off; /* nruns + 1 offsets */
   uint32_t nruns, run_cap;
+  size_t mem_floor; /* the most needed right after a forced spill */
   /* jobs */
   fossc_wjob *cur; /* batch being filled */
   fossc_wjob *fifo_head, *fifo_tail;
@@ -339,24 +341,10 @@ static int temp_open(fossc_writer *w, int *fd_out) {
   return 0;
 }
 
-static int write_all(int fd, const void *p, size_t n) {
-  const char *c = p;
-  while (n) {
-    ssize_t k = write(fd, c, n);
-    if (k < 0) {
-      if (errno == EINTR) continue;
-      return -1;
-    }
-    c += k;
-    n -= (size_t)k;
-  }
-  return 0;
-}
-
 static int spool_flush(fossc_writer *w, spool *sp) {
   if (sp->buf.len == 0) return 0;
   if (sp->fd < 0 && temp_open(w, &sp->fd)) return w->ferr.code;
-  if (write_all(sp->fd, sp->buf.data, sp->buf.len))
+  if (fossc_write_all(sp->fd, sp->buf.data, sp->buf.len))
     return fail(w, FOSSC_ERR_IO, "writing a temporary file: %s",
                 strerror(errno));
   fossc_buf_reset(&sp->buf);
@@ -367,23 +355,8 @@ static int spool_write(fossc_writer *w, spool *sp, const void *p, size_t n) {
   fossc_buf_append(&sp->buf, p, n);
   if (sp->buf.oom) return fail(w, FOSSC_ERR_NOMEM, "out of memory");
   sp->len += n;
-  if (sp->to_disk && sp->buf.len >= WRITE_CHUNK) return spool_flush(w, sp);
-  return 0;
-}
-
-static int read_at(int fd, void *dst, size_t n, uint64_t off) {
-  char *c = dst;
-  while (n) {
-    ssize_t k = pread(fd, c, n, (off_t)off);
-    if (k < 0 && errno == EINTR) continue;
-    if (k <= 0) {
-      if (k == 0) errno = EIO;
-      return -1;
-    }
-    c += k;
-    n -= (size_t)k;
-    off += (uint64_t)k;
-  }
+  if (sp->to_disk && sp->buf.len >= FOSSC_WRITE_CHUNK)
+    return spool_flush(w, sp);
   return 0;
 }
 
@@ -475,7 +448,8 @@ static size_t htab_bytes(const fossc_htab *t) {
 ** ranks, TERMS entries, encoding jobs in flight, write buffers. */
 static size_t finish_reserve(const fossc_writer *w) {
   return (size_t)w->nterms * (8 + FOSSC_TERM_ENTRY_BYTES) +
-         (size_t)w->max_inflight * 2 * ENCODE_JOB_BYTES + 2 * WRITE_CHUNK;
+         (size_t)w->max_inflight * 2 * ENCODE_JOB_BYTES +
+         2 * FOSSC_WRITE_CHUNK;
 }
 
 /* Bytes the writer holds or may hold at once, batches in flight and
@@ -505,16 +479,31 @@ static size_t rss_bytes(void) {
   return n == 2 && page > 0 ? (size_t)pages_res * (size_t)page : 0;
 }
 
+/* The resident size plus what may still be added before the next check
+** and what finishing needs; 0 if the resident size is unknown. */
+static size_t rss_need(const fossc_writer *w) {
+  size_t rss = rss_bytes();
+  return rss ? rss + w->batch_bytes * BATCH_EXPANSION + finish_reserve(w) : 0;
+}
+
 /* Whether the streams must be spilled: by the writer's own accounting, or
 ** by the resident size it cannot see (allocator overhead, per-thread
 ** arenas, the caller's memory) plus what may still be added before the
 ** next check and what finishing needs. */
 static int over_budget(const fossc_writer *w) {
-  size_t limit = w->opts.memory_limit;
-  if (mem_used(w) > limit) return 1;
-  size_t rss = rss_bytes();
-  size_t margin = w->batch_bytes * BATCH_EXPANSION + finish_reserve(w);
-  return rss && rss + margin > limit;
+  if (mem_used(w) > w->opts.memory_limit) return 1;
+  return rss_need(w) > w->opts.memory_limit;
+}
+
+/* Right after a spill the budget forced, the writer holds nothing more it
+** could release: what it needs then, by the measures over_budget uses, is
+** the least the build can run in. When that is still over the limit every
+** later batch spills again without ever getting under it: kept so that the
+** caller can warn (the library prints nothing). */
+static void note_floor(fossc_writer *w) {
+  size_t need = mem_used(w), r = rss_need(w);
+  if (r > need) need = r;
+  if (need > w->mem_floor) w->mem_floor = need;
 }
 
 static int cmp_bytes(const char *a, size_t an, const char *b, size_t bn) {
@@ -576,12 +565,35 @@ static void put_str(fossc_buf *b, const char *s, size_t n) {
   fossc_buf_append(b, s, n);
 }
 
-/* Hands the store's block being filled to the queue of blocks to compress. */
+/* Appends a finished block to store s: its index entry, then its bytes
+** p[0..len) (a zstd frame, or the raw block when len == raw_len). */
+static int put_block(fossc_writer *w, store *s, const void *p, uint32_t len,
+                     uint32_t raw_len) {
+  fossc_buf_put_u64(&s->blk, s->comp.len);
+  fossc_buf_put_u32(&s->blk, len);
+  fossc_buf_put_u32(&s->blk, raw_len);
+  if (s->blk.oom) return fail(w, FOSSC_ERR_NOMEM, "out of memory");
+  return spool_write(w, &s->comp, p, len);
+}
+
+/* Closes the store's block being filled. Field blocks are stored raw at
+** once: a result page reads ten of them, and decompressing them was most of
+** a one-word query's time (78% under a profiler), for a few hundred KB of
+** index. Body blocks go to the queue of blocks to compress. */
 static int close_block(fossc_writer *w, int which) {
   store *s = &w->st[which];
   if (s->raw.len == 0) return 0;
-  if (s->raw.oom || s->raw.len > UINT32_MAX ||
-      fossc_grow((void **)&w->pend, &w->pend_cap, w->npend + 1, sizeof *w->pend))
+  if (s->raw.oom || s->raw.len > UINT32_MAX)
+    return fail(w, FOSSC_ERR_NOMEM, "out of memory");
+  if (which == 0) {
+    if (put_block(w, s, s->raw.data, (uint32_t)s->raw.len,
+                  (uint32_t)s->raw.len))
+      return w->ferr.code;
+    fossc_buf_reset(&s->raw); /* keeps the memory for the next block */
+    s->nblocks++;
+    return 0;
+  }
+  if (fossc_grow((void **)&w->pend, &w->pend_cap, w->npend + 1, sizeof *w->pend))
     return fail(w, FOSSC_ERR_NOMEM, "out of memory");
   fossc_store_blk *b = &w->pend[w->npend++];
   memset(b, 0, sizeof *b);
@@ -592,6 +604,22 @@ static int close_block(fossc_writer *w, int which) {
   memset(&s->raw, 0, sizeof s->raw);
   s->nblocks++;
   return 0;
+}
+
+/* Stores a body block that zstd could not shrink as raw bytes, so that
+** "compressed length == raw length" always means raw to the reader. The
+** worker has released the raw block: the frame is decoded again (rare:
+** incompressible or tiny blocks only). */
+static int put_block_raw(fossc_writer *w, store *s, const void *frame,
+                         uint32_t len, uint32_t raw_len) {
+  uint8_t *raw = fossc_malloc(raw_len ? raw_len : 1);
+  if (!raw) return fail(w, FOSSC_ERR_NOMEM, "out of memory");
+  size_t got = ZSTD_decompress(raw, raw_len, frame, len);
+  int rc = ZSTD_isError(got) || got != raw_len
+               ? fail(w, FOSSC_ERR_INTERNAL, "store block does not round-trip")
+               : put_block(w, s, raw, raw_len, raw_len);
+  fossc_free(raw);
+  return rc;
 }
 
 static int merge_batch(fossc_writer *w, fossc_wjob *j) {
@@ -650,20 +678,23 @@ static int merge_batch(fossc_writer *w, fossc_wjob *j) {
     if (f->raw.len >= f->block_bytes && close_block(w, 0)) return w->ferr.code;
     if (b->raw.len >= b->block_bytes && close_block(w, 1)) return w->ferr.code;
   }
-  /* compressed store blocks, in the order they were closed */
+  /* compressed body blocks, in the order they were closed; compressed only
+  ** when that made them strictly smaller */
   size_t off = 0;
   for (uint32_t i = 0; i < j->nblks; i++) {
     const fossc_store_blk *k = &j->blks[i];
     store *s = &w->st[k->store];
-    fossc_buf_put_u64(&s->blk, s->comp.len);
-    fossc_buf_put_u32(&s->blk, k->comp_len);
-    fossc_buf_put_u32(&s->blk, k->raw_len);
-    if (s->blk.oom) return fail(w, FOSSC_ERR_NOMEM, "out of memory");
-    if (spool_write(w, &s->comp, j->comp.data + off, k->comp_len))
+    const char *frame = j->comp.data + off;
+    if (k->comp_len < k->raw_len
+            ? put_block(w, s, frame, k->comp_len, k->raw_len)
+            : put_block_raw(w, s, frame, k->comp_len, k->raw_len))
       return w->ferr.code;
     off += k->comp_len;
   }
-  if (w->opts.memory_limit && w->raw_bytes && over_budget(w)) return spill(w);
+  if (w->opts.memory_limit && w->raw_bytes && over_budget(w)) {
+    if (spill(w)) return w->ferr.code;
+    note_floor(w);
+  }
   return 0;
 }
 
@@ -975,94 +1006,22 @@ int fossc_writer_add(fossc_writer *w, const fossc_doc *doc, fossc_error *err) {
 }
 
 /* ------------------------------------------------------------ finish */
-typedef struct sec_writer {
-  int fd;
-  const char *path;
-  uint64_t off;
-  fossc_buf chunk;
-  XXH64_state_t *xx;
-  int nsec;
-  uint8_t table[FOSSC_MAX_SECTIONS * FOSSC_SECTION_ENTRY_BYTES];
-  uint64_t sec_start;
-  int err_no;
-} sec_writer;
-
-static int sw_flush(sec_writer *s) {
-  if (write_all(s->fd, s->chunk.data, s->chunk.len)) {
-    s->err_no = errno;
-    return FOSSC_ERR_IO;
-  }
-  fossc_buf_reset(&s->chunk);
-  return 0;
-}
-
-static int sw_write(sec_writer *s, const void *p, size_t n) {
-  XXH64_update(s->xx, p, n);
-  s->off += n;
-  if (n >= WRITE_CHUNK) {
-    /* Large pieces go straight to the file, without a copy. */
-    if (sw_flush(s)) return FOSSC_ERR_IO;
-    if (write_all(s->fd, p, n)) {
-      s->err_no = errno;
-      return FOSSC_ERR_IO;
-    }
-    return 0;
-  }
-  fossc_buf_append(&s->chunk, p, n);
-  if (s->chunk.oom) return FOSSC_ERR_NOMEM;
-  return s->chunk.len >= WRITE_CHUNK ? sw_flush(s) : 0;
-}
-
-static int sw_begin(sec_writer *s) {
-  static const uint8_t zeros[FOSSC_SECTION_ALIGN];
-  size_t pad = (FOSSC_SECTION_ALIGN - s->off % FOSSC_SECTION_ALIGN) %
-               FOSSC_SECTION_ALIGN;
-  fossc_buf_append(&s->chunk, zeros, pad);
-  s->off += pad;
-  s->sec_start = s->off;
-  XXH64_reset(s->xx, 0);
-  return s->chunk.oom ? FOSSC_ERR_NOMEM : 0;
-}
-
-static void put_le32(uint8_t *p, uint32_t v) {
-  for (int i = 0; i < 4; i++) p[i] = (uint8_t)(v >> (8 * i));
-}
-static void put_le64(uint8_t *p, uint64_t v) {
-  for (int i = 0; i < 8; i++) p[i] = (uint8_t)(v >> (8 * i));
-}
-
-static void sw_end(sec_writer *s, const char *name) {
-  uint8_t *e = s->table + s->nsec * FOSSC_SECTION_ENTRY_BYTES;
-  memset(e, 0, FOSSC_SECTION_ENTRY_BYTES);
-  memcpy(e, name, strlen(name));
-  put_le64(e + 8, s->sec_start);
-  put_le64(e + 16, s->off - s->sec_start);
-  put_le64(e + 24, XXH64_digest(s->xx));
-  s->nsec++;
-}
-
-static int sw_section(sec_writer *s, const char *name, const void *p,
-                      size_t n) {
-  int rc = sw_begin(s);
-  if (!rc && n) rc = sw_write(s, p, n);
-  if (!rc) sw_end(s, name);
-  return rc;
-}
-
 /* Copies a spool into the current section. */
-static int sw_spool(fossc_writer *w, sec_writer *s, spool *sp) {
-  if (sp->fd < 0) return sp->buf.len ? sw_write(s, sp->buf.data, sp->buf.len) : 0;
+static int sw_spool(fossc_writer *w, fossc_sec_writer *s, spool *sp) {
+  if (sp->fd < 0)
+    return sp->buf.len ? fossc_sw_write(s, sp->buf.data, sp->buf.len) : 0;
   if (spool_flush(w, sp)) return w->ferr.code;
   fossc_buf tmp = FOSSC_BUF_INIT;
-  if (fossc_buf_reserve(&tmp, WRITE_CHUNK)) return FOSSC_ERR_NOMEM;
+  if (fossc_buf_reserve(&tmp, FOSSC_WRITE_CHUNK)) return FOSSC_ERR_NOMEM;
   int rc = 0;
-  for (uint64_t at = 0; at < sp->len && !rc; at += WRITE_CHUNK) {
-    size_t n = sp->len - at < WRITE_CHUNK ? (size_t)(sp->len - at) : WRITE_CHUNK;
-    if (read_at(sp->fd, tmp.data, n, at)) {
+  for (uint64_t at = 0; at < sp->len && !rc; at += FOSSC_WRITE_CHUNK) {
+    size_t n = sp->len - at < FOSSC_WRITE_CHUNK ? (size_t)(sp->len - at)
+                                                : FOSSC_WRITE_CHUNK;
+    if (fossc_read_at(sp->fd, tmp.data, n, at)) {
       s->err_no = errno;
       rc = FOSSC_ERR_IO;
     } else {
-      rc = sw_write(s, tmp.data, n);
+      rc = fossc_sw_write(s, tmp.data, n);
     }
   }
   fossc_buf_free(&tmp);
@@ -1088,73 +1047,6 @@ static int cmp_ids(const void *x, const void *y) {
   return (da > db) - (da < db);
 }
 
-/* Finds the next generation number: one past the largest in dir. */
-static unsigned next_generation(const char *dir) {
-  unsigned max = 0;
-  DIR *dh = opendir(dir);
-  if (!dh) return 1;
-  struct dirent *de;
-  while ((de = readdir(dh))) {
-    unsigned g;
-    char tail[8];
-    if (sscanf(de->d_name, "fossc-%u.%7s", &g, tail) == 2 &&
-        strcmp(tail, "idx") == 0 && g > max)
-      max = g;
-  }
-  closedir(dh);
-  return max + 1;
-}
-
-static void remove_old(const char *dir, unsigned keep) {
-  DIR *dh = opendir(dir);
-  if (!dh) return;
-  struct dirent *de;
-  char path[4096];
-  while ((de = readdir(dh))) {
-    unsigned g;
-    char tail[16];
-    if (sscanf(de->d_name, "fossc-%u.%15s", &g, tail) == 2 && g != keep &&
-        (strcmp(tail, "idx") == 0 || strcmp(tail, "idx.tmp") == 0)) {
-      snprintf(path, sizeof path, "%s/%s", dir, de->d_name);
-      unlink(path);
-    }
-  }
-  closedir(dh);
-}
-
-/* mkdir -p: creates dir and its missing parents. Returns 0 or -1 (errno). */
-static int make_dirs(const char *dir) {
-  char path[4096];
-  size_t n = strlen(dir);
-  if (n == 0 || n >= sizeof path) {
-    errno = ENAMETOOLONG;
-    return -1;
-  }
-  memcpy(path, dir, n + 1);
-  for (size_t i = 1; i <= n; i++) {
-    if (path[i] != '/' && path[i] != '\0') continue;
-    char c = path[i];
-    path[i] = '\0';
-    if (mkdir(path, 0755) && errno != EEXIST) return -1;
-    path[i] = c;
-  }
-  struct stat st;
-  if (stat(dir, &st)) return -1;
-  if (!S_ISDIR(st.st_mode)) {
-    errno = ENOTDIR;
-    return -1;
-  }
-  return 0;
-}
-
-static int fsync_dir(const char *dir) {
-  int fd = open(dir, O_RDONLY | O_DIRECTORY);
-  if (fd < 0) return -1;
-  int r = fsync(fd);
-  close(fd);
-  return r;
-}
-
 /* ---- postings at finish: gathering spilled pieces, encoding in jobs */
 typedef struct run_cur {
   uint64_t fpos, end; /* next file byte to buffer; end of the run */
@@ -1174,7 +1066,8 @@ static int rc_fill(int fd, run_cur *c, size_t need) {
   uint64_t left = c->end - c->fpos;
   size_t want = c->cap - c->len;
   if (want > left) want = (size_t)left;
-  if (want && read_at(fd, c->buf + c->len, want, c->fpos)) return FOSSC_ERR_IO;
+  if (want && fossc_read_at(fd, c->buf + c->len, want, c->fpos))
+    return FOSSC_ERR_IO;
   c->len += want;
   c->fpos += want;
   return 0;
@@ -1218,7 +1111,7 @@ static int rc_take(int fd, run_cur *c, uint32_t prev_last, fossc_buf *dst) {
   rest -= inbuf;
   if (rest) {
     if (fossc_buf_reserve(dst, (size_t)rest)) return FOSSC_ERR_NOMEM;
-    if (read_at(fd, dst->data + dst->len, (size_t)rest, c->fpos))
+    if (fossc_read_at(fd, dst->data + dst->len, (size_t)rest, c->fpos))
       return FOSSC_ERR_IO;
     dst->len += (size_t)rest;
     c->fpos += rest;
@@ -1306,14 +1199,14 @@ static int make_encode_job(fossc_writer *w, post_state *ps, fossc_wjob **out) {
 }
 
 /* Writes a finished encoding job's lists and their TERMS entries. */
-static int merge_encode(fossc_writer *w, post_state *ps, sec_writer *s,
+static int merge_encode(fossc_writer *w, post_state *ps, fossc_sec_writer *s,
                         fossc_wjob *j) {
   if (j->rc) return fail(w, j->rc, "%s", j->err.msg);
   size_t at = 0;
   for (uint32_t i = 0; i < j->nenc; i++) {
     term_rec *t = &w->terms[j->enc_term[i]];
     uint32_t len = j->enc_out_len[i];
-    int rc = sw_write(s, j->enc_out.data + at, len);
+    int rc = fossc_sw_write(s, j->enc_out.data + at, len);
     if (rc) return rc;
     at += len;
     fossc_buf_put_u32(&ps->terms, (uint32_t)ps->str_off);
@@ -1331,7 +1224,8 @@ static int merge_encode(fossc_writer *w, post_state *ps, sec_writer *s,
 
 /* POSTS: every term's list in `order`, encoded by the workers, written in
 ** order; fills ps->terms with the TERMS entries. */
-static int write_postings(fossc_writer *w, sec_writer *s, post_state *ps) {
+static int write_postings(fossc_writer *w, fossc_sec_writer *s,
+                          post_state *ps) {
   int rc = 0;
   if (w->nruns) {
     if (spool_flush(w, &w->runs)) return w->ferr.code;
@@ -1375,7 +1269,7 @@ static int write_postings(fossc_writer *w, sec_writer *s, post_state *ps) {
   return rc;
 }
 
-static int write_sections(fossc_writer *w, sec_writer *s,
+static int write_sections(fossc_writer *w, fossc_sec_writer *s,
                           fossc_build_stats *st) {
   int rc;
   uint32_t n = w->nterms;
@@ -1395,43 +1289,43 @@ static int write_sections(fossc_writer *w, sec_writer *s,
   float avg_title = w->ndocs ? (float)w->title_tokens / w->ndocs : 0;
   float avg_body = w->ndocs ? (float)w->body_tokens / w->ndocs : 0;
   uint8_t meta[FOSSC_META_BYTES] = {0};
-  put_le32(meta + 0, w->ndocs);
-  put_le32(meta + 4, n);
-  put_le32(meta + 8, w->npairs);
-  put_le32(meta + 12, FOSSC_BLOCK_DOCS);
-  put_le64(meta + 16, w->title_tokens);
-  put_le64(meta + 24, w->body_tokens);
-  put_le32(meta + 32, w->st[1].nblocks);
-  put_le32(meta + 64, w->st[0].nblocks);
-  put_le32(meta + 36, w->docs_lang[FOSSC_LANG_EN]);
-  put_le32(meta + 40, w->docs_lang[FOSSC_LANG_ES]);
+  fossc_put_le32(meta + 0, w->ndocs);
+  fossc_put_le32(meta + 4, n);
+  fossc_put_le32(meta + 8, w->npairs);
+  fossc_put_le32(meta + 12, FOSSC_BLOCK_DOCS);
+  fossc_put_le64(meta + 16, w->title_tokens);
+  fossc_put_le64(meta + 24, w->body_tokens);
+  fossc_put_le32(meta + 32, w->st[1].nblocks);
+  fossc_put_le32(meta + 64, w->st[0].nblocks);
+  fossc_put_le32(meta + 36, w->docs_lang[FOSSC_LANG_EN]);
+  fossc_put_le32(meta + 40, w->docs_lang[FOSSC_LANG_ES]);
   float params[5] = {FOSSC_BM25_K1, FOSSC_BM25_W_TITLE, FOSSC_BM25_B_TITLE,
                      FOSSC_BM25_W_BODY, FOSSC_BM25_B_BODY};
   for (int i = 0; i < 5; i++) {
     uint32_t u;
     memcpy(&u, &params[i], 4);
-    put_le32(meta + 44 + 4 * i, u);
+    fossc_put_le32(meta + 44 + 4 * i, u);
   }
-  if ((rc = sw_section(s, FOSSC_SEC_META, meta, sizeof meta))) goto done;
+  if ((rc = fossc_sw_section(s, FOSSC_SEC_META, meta, sizeof meta))) goto done;
 
   /* TSTR: term strings in sorted order */
-  if ((rc = sw_begin(s))) goto done;
+  if ((rc = fossc_sw_begin(s))) goto done;
   uint64_t tstr_len = 0;
   for (uint32_t i = 0; i < n; i++) {
     const term_rec *t = &w->terms[order[i]];
-    if ((rc = sw_write(s, w->strs.data + t->str_off, t->len))) goto done;
+    if ((rc = fossc_sw_write(s, w->strs.data + t->str_off, t->len))) goto done;
     tstr_len += t->len;
   }
-  sw_end(s, FOSSC_SEC_TSTR);
+  fossc_sw_end(s, FOSSC_SEC_TSTR);
 
   /* POSTS, and the TERMS entries that point into it */
   ps.order = order;
   ps.nv = (fossc_norms_view){w->body_len, w->title_len, avg_body, avg_title};
-  if ((rc = sw_begin(s))) goto done;
+  if ((rc = fossc_sw_begin(s))) goto done;
   if ((rc = write_postings(w, s, &ps))) goto done;
-  sw_end(s, FOSSC_SEC_POSTS);
+  fossc_sw_end(s, FOSSC_SEC_POSTS);
   st->postings_bytes = ps.post_off;
-  if ((rc = sw_section(s, FOSSC_SEC_TERMS, ps.terms.data, ps.terms.len)))
+  if ((rc = fossc_sw_section(s, FOSSC_SEC_TERMS, ps.terms.data, ps.terms.len)))
     goto done;
   st->dict_bytes = ps.terms.len + tstr_len;
   fossc_buf_free(&ps.terms);
@@ -1458,8 +1352,8 @@ static int write_sections(fossc_writer *w, sec_writer *s,
     rc = FOSSC_ERR_NOMEM;
     goto done;
   }
-  if ((rc = sw_section(s, FOSSC_SEC_WORDS, b.data, b.len))) goto done;
-  if ((rc = sw_section(s, FOSSC_SEC_WSTR, scratch.data, scratch.len)))
+  if ((rc = fossc_sw_section(s, FOSSC_SEC_WORDS, b.data, b.len))) goto done;
+  if ((rc = fossc_sw_section(s, FOSSC_SEC_WSTR, scratch.data, scratch.len)))
     goto done;
   st->dict_bytes += b.len + scratch.len;
 
@@ -1475,7 +1369,7 @@ static int write_sections(fossc_writer *w, sec_writer *s,
     rc = FOSSC_ERR_NOMEM;
     goto done;
   }
-  if ((rc = sw_section(s, FOSSC_SEC_NORMS, b.data, b.len))) goto done;
+  if ((rc = fossc_sw_section(s, FOSSC_SEC_NORMS, b.data, b.len))) goto done;
 
   /* IDS */
   fossc_buf_reset(&b);
@@ -1488,7 +1382,7 @@ static int write_sections(fossc_writer *w, sec_writer *s,
     goto done;
   }
   if (w->ndocs > 1) qsort(b.data, w->ndocs, FOSSC_IDS_ENTRY_BYTES, cmp_ids);
-  if ((rc = sw_section(s, FOSSC_SEC_IDS, b.data, b.len))) goto done;
+  if ((rc = fossc_sw_section(s, FOSSC_SEC_IDS, b.data, b.len))) goto done;
 
   /* Document store */
   fossc_buf_reset(&b);
@@ -1498,21 +1392,21 @@ static int write_sections(fossc_writer *w, sec_writer *s,
     goto done;
   }
   store *fs = &w->st[0], *bs = &w->st[1];
-  if ((rc = sw_section(s, FOSSC_SEC_DDOC, b.data, b.len)) ||
-      (rc = sw_section(s, FOSSC_SEC_FBLK, fs->blk.data, fs->blk.len)) ||
-      (rc = sw_begin(s)) || (rc = sw_spool(w, s, &fs->comp)))
+  if ((rc = fossc_sw_section(s, FOSSC_SEC_DDOC, b.data, b.len)) ||
+      (rc = fossc_sw_section(s, FOSSC_SEC_FBLK, fs->blk.data, fs->blk.len)) ||
+      (rc = fossc_sw_begin(s)) || (rc = sw_spool(w, s, &fs->comp)))
     goto done;
-  sw_end(s, FOSSC_SEC_FLDS);
-  if ((rc = sw_section(s, FOSSC_SEC_DBLK, bs->blk.data, bs->blk.len)) ||
-      (rc = sw_begin(s)) || (rc = sw_spool(w, s, &bs->comp)))
+  fossc_sw_end(s, FOSSC_SEC_FLDS);
+  if ((rc = fossc_sw_section(s, FOSSC_SEC_DBLK, bs->blk.data, bs->blk.len)) ||
+      (rc = fossc_sw_begin(s)) || (rc = sw_spool(w, s, &bs->comp)))
     goto done;
-  sw_end(s, FOSSC_SEC_DOCS);
+  fossc_sw_end(s, FOSSC_SEC_DOCS);
   st->store_bytes = fs->comp.len + fs->blk.len + bs->comp.len + bs->blk.len +
                     b.len;
   for (int i = 0; i < w->nextra; i++)
-    if ((rc = sw_section(s, w->extra_name[i], w->extra[i].data, w->extra[i].len)))
+    if ((rc = fossc_sw_section(s, w->extra_name[i], w->extra[i].data,
+                               w->extra[i].len)))
       goto done;
-  rc = sw_flush(s);
 done:
   if (rc && w->ferr.code) rc = w->ferr.code;
   fossc_free(order);
@@ -1540,84 +1434,20 @@ int fossc_writer_finish(fossc_writer *w, const char *dir,
   if (w->failed) return report(w, err);
   if (finish_inversion(w)) return report(w, err);
   w->finished = 1;
-  if (make_dirs(dir))
-    return fossc_error_set(err, FOSSC_ERR_IO, "cannot create %s: %s", dir,
-                           strerror(errno));
-  unsigned gen = next_generation(dir);
-  char final_path[4096], tmp_path[4200], cur_tmp[4200], cur[4200];
-  snprintf(final_path, sizeof final_path, "%s/fossc-%06u.idx", dir, gen);
-  snprintf(tmp_path, sizeof tmp_path, "%s.tmp", final_path);
-  snprintf(cur, sizeof cur, "%s/CURRENT", dir);
-  snprintf(cur_tmp, sizeof cur_tmp, "%s/CURRENT.tmp", dir);
-
-  sec_writer s = {0};
-  s.path = tmp_path;
-  s.xx = XXH64_createState();
-  s.fd = open(tmp_path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
-  if (s.fd < 0 || !s.xx) {
-    int e = errno;
-    XXH64_freeState(s.xx);
-    if (s.fd >= 0) close(s.fd);
-    return fossc_error_set(err, FOSSC_ERR_IO, "cannot create %s: %s", tmp_path,
-                           strerror(e));
-  }
-  /* Header and section table are written last, over these zeros. */
-  uint8_t zeros[FOSSC_HEADER_BYTES + FOSSC_MAX_SECTIONS * FOSSC_SECTION_ENTRY_BYTES] = {0};
-  fossc_buf_append(&s.chunk, zeros, sizeof zeros);
-  s.off = sizeof zeros;
-  int rc = write_sections(w, &s, &st);
-  if (!rc) {
-    uint8_t hdr[FOSSC_HEADER_BYTES] = {0};
-    memcpy(hdr, FOSSC_INDEX_MAGIC, 8);
-    put_le32(hdr + 8, FOSSC_FORMAT_VERSION);
-    put_le32(hdr + 12, (uint32_t)s.nsec);
-    put_le64(hdr + 16, s.off);
-    put_le32(hdr + 24, w->ndocs);
-    XXH64_reset(s.xx, 0);
-    XXH64_update(s.xx, hdr, 40);
-    XXH64_update(s.xx, s.table, sizeof s.table);
-    put_le64(hdr + 40, XXH64_digest(s.xx));
-    if (pwrite(s.fd, hdr, sizeof hdr, 0) != (ssize_t)sizeof hdr ||
-        pwrite(s.fd, s.table, sizeof s.table, FOSSC_HEADER_BYTES) !=
-            (ssize_t)sizeof s.table)
-      s.err_no = errno, rc = FOSSC_ERR_IO;
-  }
-  if (!rc && fsync(s.fd)) s.err_no = errno, rc = FOSSC_ERR_IO;
-  if (close(s.fd) && !rc) s.err_no = errno, rc = FOSSC_ERR_IO;
-  XXH64_freeState(s.xx);
-  fossc_buf_free(&s.chunk);
-  if (rc) {
-    unlink(tmp_path);
-    if (w->ferr.code)
-      return fossc_error_set(err, rc, "%s (previous index kept)", w->ferr.msg);
-    if (rc == FOSSC_ERR_IO)
-      return fossc_error_set(err, rc, "writing %s: %s (previous index kept)",
-                             tmp_path, strerror(s.err_no));
-    return fossc_error_set(err, rc, "writing %s: %s (previous index kept)",
-                           tmp_path, fossc_strerror(rc));
-  }
-  /* Switch: the new file gets its final name, then CURRENT names it. A crash
-  ** before the last rename leaves CURRENT naming the previous generation. */
-  FILE *f = NULL;
-  if (rename(tmp_path, final_path) || !(f = fopen(cur_tmp, "w")) ||
-      fprintf(f, "fossc-%06u.idx\n", gen) < 0 || fflush(f) ||
-      fsync(fileno(f)) || fclose(f) || (f = NULL, rename(cur_tmp, cur)) ||
-      fsync_dir(dir)) {
-    int e = errno;
-    if (f) fclose(f);
-    unlink(tmp_path);
-    unlink(cur_tmp);
-    return fossc_error_set(err, FOSSC_ERR_IO,
-                           "switching %s to generation %u: %s", dir, gen,
-                           strerror(e));
-  }
-  remove_old(dir, gen);
+  fossc_sec_writer s;
+  int rc = fossc_sw_open(&s, dir, err);
+  if (rc) return rc;
+  rc = write_sections(w, &s, &st);
+  rc = fossc_sw_commit(&s, rc, w->ndocs, w->ferr.code ? &w->ferr : NULL, err);
+  if (rc) return rc;
   st.docs = w->ndocs;
   st.terms = w->nterms;
   st.tokens = w->title_tokens + w->body_tokens;
   st.bytes_in = w->bytes_in;
   st.index_bytes = s.off;
   st.runs = w->nruns;
+  st.memory_floor = w->mem_floor;
+  st.over_budget = w->opts.memory_limit && w->mem_floor > w->opts.memory_limit;
   if (stats) *stats = st;
   return FOSSC_OK;
 }
