@@ -145,7 +145,9 @@ static uint32_t intern(builder *b, const char *s, size_t n) {
       return b->nsyms++;
     }
     const sym *y = &b->syms[id];
-    if (y->len == n && memcmp(b->sym_arena.data + y->off, s, n) == 0) return (uint32_t)id;
+    /* n == 0: the arena may still be empty (data NULL) */
+    if (y->len == n && (n == 0 || memcmp(b->sym_arena.data + y->off, s, n) == 0))
+      return (uint32_t)id;
   }
 }
 

@@ -178,6 +178,16 @@ static int check_records(fossc_index *ix, fossc_error *err) {
     if (po > ix->posts.len || pl > ix->posts.len - po || pl == 0 || df == 0 ||
         df > ix->ndocs)
       return corrupt(err, ix, "TERMS", "postings out of POSTS or bad df");
+    /* The last block's last document bounds every document of the list
+    ** (documents increase strictly, which the cursor checks as it decodes),
+    ** so no posting can name a document past the norms and the store. */
+    const uint8_t *pp = ix->posts.p + po, *pe = pp + pl;
+    uint64_t nb;
+    if (fossc_get_varint(&pp, pe, &nb) || nb == 0 || nb > df ||
+        (uint64_t)(pe - pp) / FOSSC_BLOCK_HDR_BYTES < nb ||
+        fossc_rd32(pp + (nb - 1) * FOSSC_BLOCK_HDR_BYTES) >= ix->ndocs)
+      return corrupt(err, ix, "POSTS", "a postings list names a document "
+                     "past the last one");
     const char *s = (const char *)ix->tstr.p + so;
     if (prev) {
       int c = memcmp(prev, s, prev_len < sl ? prev_len : sl);

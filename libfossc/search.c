@@ -25,6 +25,11 @@
 /* Alternatives (index terms) one word may expand to: 2 stems plus the
 ** corpus spellings; real words have fewer than 8. */
 #define MAX_WORD_ALTS 16
+/* Index terms one query may use in all: every term is a cursor walked per
+** candidate document, so 64 two-letter prefixes of 256 expansions each
+** would cost seconds on a 100 MB corpus. The budget is shared in query
+** order; later expansions are dropped. */
+#define MAX_QUERY_ALTS 1024
 /* Index terms a prefix may expand to. More would make "a*" a scan of the
 ** whole index; the most frequent expansions are kept. */
 #define MAX_PREFIX_ALTS 256
@@ -150,6 +155,13 @@ struct fossc_searcher {
   uint32_t tok_off[FOSSC_MAX_CLAUSES * MAX_PHRASE_WORDS];
   uint32_t ntok;
   uint8_t tok_stop[FOSSC_MAX_CLAUSES * MAX_PHRASE_WORDS];
+  uint32_t tok_start[FOSSC_MAX_CLAUSES * MAX_PHRASE_WORDS]; /* in qtext */
+  uint32_t tok_end[FOSSC_MAX_CLAUSES * MAX_PHRASE_WORDS];
+  /* corrections for the suggestion: token index -> candidate word */
+  uint32_t fix_tok[FOSSC_MAX_CLAUSES * MAX_PHRASE_WORDS];
+  const char *fix_str[FOSSC_MAX_CLAUSES * MAX_PHRASE_WORDS];
+  uint32_t fix_len[FOSSC_MAX_CLAUSES * MAX_PHRASE_WORDS];
+  uint32_t nfix;
   fossc_buf term;    /* scratch for one stem */
   heap_ent *heap;
   uint32_t heap_n, heap_cap;
@@ -210,7 +222,10 @@ static int grow_arr(void **p, uint32_t *cap, uint32_t need, size_t elem,
                     int zero) {
   if (need <= *cap) return 0;
   uint32_t nc = *cap ? *cap : 16;
-  while (nc < need) nc *= 2;
+  while (nc < need) {
+    if (nc > UINT32_MAX / 2) return FOSSC_ERR_NOMEM;
+    nc *= 2;
+  }
   void *np = fossc_realloc(*p, (size_t)nc * elem);
   if (!np) return FOSSC_ERR_NOMEM;
   if (zero) memset((char *)np + (size_t)*cap * elem, 0, (size_t)(nc - *cap) * elem);
@@ -223,6 +238,7 @@ static int grow_arr(void **p, uint32_t *cap, uint32_t need, size_t elem,
 typedef struct {
   fossc_searcher *s;
   uint32_t first; /* first token of this clause */
+  uint32_t base;  /* offset of the clause's text in s->qtext */
 } qtok_ctx;
 
 static int on_query_token(void *ctx, const fossc_token *t) {
@@ -232,6 +248,8 @@ static int on_query_token(void *ctx, const fossc_token *t) {
       s->ntok >= sizeof s->tok_off / sizeof s->tok_off[0])
     return 0; /* cap: extra words of an over-long phrase are ignored */
   s->tok_off[s->ntok] = (uint32_t)s->tokbuf.len;
+  s->tok_start[s->ntok] = q->base + t->start;
+  s->tok_end[s->ntok] = q->base + t->end;
   s->tok_stop[s->ntok] = (uint8_t)fossc_is_stopword(FOSSC_LANG_UNKNOWN,
                                                     t->surface, t->surface_len);
   fossc_buf_append(&s->tokbuf, t->plain, t->plain_len);
@@ -242,6 +260,9 @@ static int on_query_token(void *ctx, const fossc_token *t) {
 
 static int add_alt(fossc_searcher *s, uint32_t term, float weight,
                    alt_via via) {
+  /* Past the per-query cap further alternatives are dropped, not an error:
+  ** the query still runs on what it has (see MAX_QUERY_ALTS). */
+  if (s->nalts >= MAX_QUERY_ALTS) return 0;
   for (uint32_t i = s->parts[s->nparts].alt0; i < s->nalts; i++)
     if (s->alts[i].term == term) {
       if (weight > s->alts[i].weight) {
@@ -349,22 +370,43 @@ static int cmp_alt_df_desc(const void *a, const void *b, void *ix) {
   return ((const alt *)a)->term < ((const alt *)b)->term ? -1 : 1;
 }
 
+static int cmp_alt_term(const void *a, const void *b) {
+  uint32_t x = ((const alt *)a)->term, y = ((const alt *)b)->term;
+  return (x > y) - (x < y);
+}
+
+/* Expands a prefix through the corpus's words: the terms of at most
+** MAX_PREFIX_SCAN words that start with it, each term once, the most
+** frequent MAX_PREFIX_ALTS kept (fewer when the query's budget of
+** MAX_QUERY_ALTS is nearly spent). */
 static int add_prefix_alts(fossc_searcher *s, const char *plain, size_t n) {
   const fossc_index *ix = s->ix;
   uint32_t first = s->nalts;
+  if (first >= MAX_QUERY_ALTS) return 0;
   uint32_t w = fossc_ix_word_lower_bound(ix, plain, n);
   for (uint32_t k = 0; w < ix->nwords && k < MAX_PREFIX_SCAN; w++, k++) {
     uint32_t len;
     const char *ws = fossc_ix_word_str(ix, w, &len);
     if (len < n || memcmp(ws, plain, n) != 0) break;
-    if (add_alt(s, fossc_ix_word_term(ix, w), 1.0f, VIA_PREFIX))
+    if (grow_arr((void **)&s->alts, &s->alts_cap, s->nalts + 1,
+                 sizeof *s->alts, 0))
       return FOSSC_ERR_NOMEM;
+    alt *a = &s->alts[s->nalts++];
+    a->term = fossc_ix_word_term(ix, w);
+    a->weight = 1.0f;
+    a->via = VIA_PREFIX;
   }
-  if (s->nalts - first > MAX_PREFIX_ALTS) {
-    qsort_r(s->alts + first, s->nalts - first, sizeof *s->alts,
-            cmp_alt_df_desc, (void *)ix);
-    s->nalts = first + MAX_PREFIX_ALTS;
-  }
+  /* Each term once (several spellings share a stem), then by frequency. */
+  uint32_t m = s->nalts - first, u = 0;
+  qsort(s->alts + first, m, sizeof *s->alts, cmp_alt_term);
+  for (uint32_t i = 0; i < m; i++)
+    if (u == 0 || s->alts[first + i].term != s->alts[first + u - 1].term)
+      s->alts[first + u++] = s->alts[first + i];
+  uint32_t keep = MAX_PREFIX_ALTS;
+  if (keep > MAX_QUERY_ALTS - first) keep = MAX_QUERY_ALTS - first;
+  if (u > keep)
+    qsort_r(s->alts + first, u, sizeof *s->alts, cmp_alt_df_desc, (void *)ix);
+  s->nalts = first + (u > keep ? keep : u);
   return 0;
 }
 
@@ -521,6 +563,7 @@ static int build_concepts(fossc_searcher *s, const fossc_query *q) {
   fossc_buf_reset(&s->labels);
   fossc_buf_reset(&s->suggest);
   s->corrected = 0;
+  s->nfix = 0;
   /* First pass: tokens of every clause, to know if any non-stop word exists. */
   uint32_t tok0[FOSSC_MAX_CLAUSES], ntoks[FOSSC_MAX_CLAUSES];
   int any_content = 0;
@@ -528,7 +571,7 @@ static int build_concepts(fossc_searcher *s, const fossc_query *q) {
   fossc_buf_reset(&s->tokbuf);
   for (uint32_t i = 0; i < q->nclauses; i++) {
     const fossc_qclause *c = &q->clauses[i];
-    qtok_ctx qc = {s, s->ntok};
+    qtok_ctx qc = {s, s->ntok, (uint32_t)(c->text - s->qtext.data)};
     tok0[i] = s->ntok;
     if (fossc_analyze(s->an, c->text, c->len, FOSSC_LANG_UNKNOWN, 0,
                       on_query_token, &qc))
@@ -565,21 +608,30 @@ static int build_concepts(fossc_searcher *s, const fossc_query *q) {
       fossc_typo_cand cands[TYPO_MAX_CANDS];
       const fossc_typo_cand *best =
           c->occur != FOSSC_Q_NOT ? add_typo_alts(s, p, strlen(p), cands) : NULL;
-      /* The suggestion repeats the query's words, the corrected ones
-      ** replaced by their most likely correction. */
       if (best) {
-        s->corrected = 1;
-        if (s->suggest.len) fossc_buf_putc(&s->suggest, ' ');
-        fossc_buf_append(&s->suggest, best->str, best->len);
-      } else {
-        if (s->suggest.len) fossc_buf_putc(&s->suggest, ' ');
-        fossc_buf_append(&s->suggest, s->tokbuf.data + s->tok_off[t], strlen(p));
+        s->fix_tok[s->nfix] = t;
+        s->fix_str[s->nfix] = best->str;
+        s->fix_len[s->nfix++] = best->len;
       }
       end_part(s);
     }
     fossc_qkind kind = ntoks[i] > 1 ? FOSSC_Q_PHRASE : FOSSC_Q_WORD;
     if (add_concept(s, c, part0, kind)) return FOSSC_ERR_NOMEM;
     s->concepts[s->nconcepts - 1].tok = tok0[i];
+  }
+  /* The suggestion is the query as typed with only the corrected words
+  ** replaced, so operators, quotes and lang: keep their meaning. */
+  if (s->nfix) {
+    uint32_t at = 0;
+    for (uint32_t f = 0; f < s->nfix; f++) {
+      uint32_t t = s->fix_tok[f];
+      fossc_buf_append(&s->suggest, s->qtext.data + at, s->tok_start[t] - at);
+      fossc_buf_append(&s->suggest, s->fix_str[f], s->fix_len[f]);
+      at = s->tok_end[t];
+    }
+    fossc_buf_append(&s->suggest, s->qtext.data + at, s->qtext.len - at);
+    if (s->suggest.oom) return FOSSC_ERR_NOMEM;
+    s->corrected = 1;
   }
   return add_phrase_translations(s);
 }

@@ -14,11 +14,15 @@ typedef struct {
   fossc_snippet_match match;
   void *ctx;
   int oom;
+  int full; /* scanned FOSSC_SNIPPET_SCAN_WORDS: analysis was stopped */
 } snip_ctx;
 
 static int on_tok(void *ctx, const fossc_token *t) {
   snip_ctx *c = ctx;
-  if (c->n >= FOSSC_SNIPPET_SCAN_WORDS) return 1; /* enough: stop */
+  if (c->n >= FOSSC_SNIPPET_SCAN_WORDS) {
+    c->full = 1; /* enough: stop (fossc_analyze returns this non-zero) */
+    return 1;
+  }
   if (c->n == c->cap) {
     uint32_t nc = c->cap ? c->cap * 2 : 256;
     snip_tok *p = fossc_realloc(c->toks, nc * sizeof *p);
@@ -77,9 +81,11 @@ static uint32_t window_score(const snip_tok *t, uint32_t lo, uint32_t hi) {
 int fossc_snippet(fossc_analyzer *a, const char *body, size_t len,
                   fossc_lang lang, fossc_snippet_match match, void *ctx,
                   fossc_buf *out) {
-  snip_ctx c = {NULL, 0, 0, match, ctx, 0};
+  snip_ctx c = {NULL, 0, 0, match, ctx, 0, 0};
   int rc = fossc_analyze(a, body, len, lang, 0, on_tok, &c);
-  if (c.oom || rc == FOSSC_ERR_NOMEM) {
+  /* A stop requested by on_tok comes back as its return value, which may
+  ** equal a status code: only an analysis that was not stopped failed. */
+  if (c.oom || (rc == FOSSC_ERR_NOMEM && !c.full)) {
     fossc_free(c.toks);
     return FOSSC_ERR_NOMEM;
   }

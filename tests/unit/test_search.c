@@ -110,6 +110,8 @@ TEST(operators) {
   CHECK(res.total <= dun && res.total >= dun - with);
   CHECK(search("+Dunhuang +Urumqi") == 0);
   CHECK(res.total <= with);
+  CHECK(search("+Dunhuang +solar") == 0);
+  CHECK(res.total >= 1 && res.total <= dun); /* the articles on the plant */
   CHECK(search_opts("solar", 10, FOSSC_LANG_ES) == 0);
   for (uint32_t i = 0; i < res.count; i++) CHECK(res.hits[i].lang == FOSSC_LANG_ES);
   CHECK(res.count >= 1);
@@ -126,6 +128,7 @@ TEST(paging_is_consistent) {
   for (uint32_t i = 0; i < n; i++) all[i] = res.hits[i].docnum;
   fossc_search_req r = {"china", 5, 5, 10, 0, 0, 0};
   CHECK(fossc_search(s, ix, &r, &res, &err) == 0);
+  CHECK(n >= 15 && res.count == 5);
   for (uint32_t i = 0; i < res.count; i++) {
     CHECK(res.hits[i].rank == 11 + i);
     CHECK(res.hits[i].docnum == all[10 + i]);
@@ -185,7 +188,11 @@ TEST(typos_find_their_articles) {
   CHECK(search("Shanghia") == 0);
   CHECK_STR(res.suggestion, "shanghai");
   CHECK(search("Zhejang Red Boat") == 0);
-  CHECK_STR(res.suggestion, "zhejiang red boat");
+  CHECK_STR(res.suggestion, "zhejiang Red Boat");
+  /* only the corrected word changes: operators and phrases keep their
+  ** meaning */
+  CHECK(search("Shanghia -solar \"red boat\"") == 0);
+  CHECK_STR(res.suggestion, "shanghai -solar \"red boat\"");
   /* numbers and short words are never corrected */
   CHECK(search("12346") == 0 && res.suggestion == NULL);
 }
