@@ -103,8 +103,14 @@ fuzz:
 
 # Side by side with SQLite FTS5, Xapian and Sphinx (docs/benchmarks.md);
 # never part of `make test`. BENCH_ARGS=--quick for a short run.
-bench: all
+bench: all $(BUILD)/bench/qbench
 	@bench/run $(BENCH_ARGS)
+
+# In-process query timing for profiles (docs/performance.md).
+$(BUILD)/bench/qbench: $(BUILD)/bench/qbench.o $(LIB_A)
+	@mkdir -p $(dir $@)
+	@echo "  LINK    $@"
+	@$(CC) $(ALL_CFLAGS) $^ -o $@ $(LDFLAGS) $(LDLIBS)
 
 # Relevance on the judged set, beside SQLite FTS5 and Xapian (docs/relevance.md).
 eval: all
