@@ -262,7 +262,11 @@ uint32_t fossc_ix_find_term(const fossc_index *ix, const char *s, size_t n) {
 
 uint32_t fossc_ix_word_lower_bound(const fossc_index *ix, const char *s,
                                    size_t n) {
-  uint32_t lo = 0, hi = ix->nwords;
+  return fossc_ix_word_lower_bound_in(ix, 0, ix->nwords, s, n);
+}
+
+uint32_t fossc_ix_word_lower_bound_in(const fossc_index *ix, uint32_t lo,
+                                      uint32_t hi, const char *s, size_t n) {
   while (lo < hi) {
     uint32_t mid = lo + (hi - lo) / 2, len;
     const char *w = fossc_ix_word_str(ix, mid, &len);

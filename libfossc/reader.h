@@ -84,5 +84,8 @@ uint32_t fossc_ix_find_term(const fossc_index *ix, const char *s, size_t n);
 /* First word index whose string is >= s[0..n) in byte order (nwords if none). */
 uint32_t fossc_ix_word_lower_bound(const fossc_index *ix, const char *s,
                                    size_t n);
+/* The same within the word entries [lo, hi); returns hi if none. */
+uint32_t fossc_ix_word_lower_bound_in(const fossc_index *ix, uint32_t lo,
+                                      uint32_t hi, const char *s, size_t n);
 
 #endif

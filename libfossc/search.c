@@ -1047,6 +1047,10 @@ int fossc_search(fossc_searcher *s, const fossc_index *ix,
   if (limit > FOSSC_MAX_LIMIT || req->offset > FOSSC_MAX_LIMIT - limit)
     return fossc_error_set(err, FOSSC_ERR_LIMIT,
                            "offset + limit must not exceed %d", FOSSC_MAX_LIMIT);
+  if (req->explain && limit > FOSSC_MAX_EXPLAIN_LIMIT)
+    return fossc_error_set(err, FOSSC_ERR_LIMIT,
+                           "explain is limited to %d hits per request",
+                           FOSSC_MAX_EXPLAIN_LIMIT);
   if (req->query_len > FOSSC_MAX_QUERY_BYTES)
     return fossc_error_set(err, FOSSC_ERR_LIMIT,
                            "query is %zu bytes; the limit is %d",

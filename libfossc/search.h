@@ -14,6 +14,10 @@
 ** is what a scroll API is for, and it bounds the top-k heap. */
 #define FOSSC_MAX_LIMIT 1000
 #define FOSSC_DEFAULT_LIMIT 10
+/* Hits one explained request may ask for: an explanation is ~2 KB per hit
+** and re-reads the hit's postings, so 1,000 explained hits would build a
+** reply past the daemon's output cap (FOSSC_MAX_OUTPUT). */
+#define FOSSC_MAX_EXPLAIN_LIMIT 100
 
 typedef struct fossc_searcher fossc_searcher;
 

@@ -241,15 +241,7 @@ static uint32_t utf8_put(uint32_t cp, uint8_t *o) {
 static uint32_t find_word(const fossc_index *ix, uint32_t lo, uint32_t hi,
                           const uint8_t *s, uint32_t n) {
   uint32_t end = hi;
-  while (lo < hi) {
-    uint32_t mid = lo + (hi - lo) / 2, len;
-    const char *w = fossc_ix_word_str(ix, mid, &len);
-    int c = memcmp(w, s, len < n ? len : n);
-    if (c < 0 || (c == 0 && len < n))
-      lo = mid + 1;
-    else
-      hi = mid;
-  }
+  lo = fossc_ix_word_lower_bound_in(ix, lo, hi, (const char *)s, n);
   uint32_t len;
   if (lo < end) {
     const char *w = fossc_ix_word_str(ix, lo, &len);

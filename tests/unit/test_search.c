@@ -135,6 +135,10 @@ TEST(paging_is_consistent) {
   }
   fossc_search_req big = {"china", 5, FOSSC_MAX_LIMIT, 1, 0, 0, 0};
   CHECK(fossc_search(s, ix, &big, &res, &err) == FOSSC_ERR_LIMIT);
+  fossc_search_req expl = {"china", 5, FOSSC_MAX_EXPLAIN_LIMIT + 1, 0, 0, 0, 1};
+  CHECK(fossc_search(s, ix, &expl, &res, &err) == FOSSC_ERR_LIMIT);
+  expl.limit = FOSSC_MAX_EXPLAIN_LIMIT;
+  CHECK(fossc_search(s, ix, &expl, &res, &err) == 0);
 }
 
 TEST(odd_queries_do_not_crash) {
