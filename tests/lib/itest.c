@@ -371,3 +371,27 @@ void fossc_t_close(fossc_t_conn *c) {
   if (c->fd >= 0) close(c->fd);
   c->fd = -1;
 }
+
+char *fossc_t_read_file(const char *path, size_t *len) {
+  FILE *f = fopen(path, "rb");
+  if (!f) return NULL;
+  fseek(f, 0, SEEK_END);
+  long n = ftell(f);
+  fseek(f, 0, SEEK_SET);
+  char *buf = malloc(n > 0 ? (size_t)n + 1 : 1);
+  *len = n > 0 ? fread(buf, 1, (size_t)n, f) : 0;
+  fclose(f);
+  return buf;
+}
+
+void fossc_t_current_file(const char *dir, char *out, size_t cap) {
+  char p[512], name[64] = {0};
+  snprintf(p, sizeof p, "%s/CURRENT", dir);
+  FILE *f = fopen(p, "r");
+  if (f) {
+    if (!fgets(name, sizeof name, f)) name[0] = 0;
+    fclose(f);
+  }
+  name[strcspn(name, "\n")] = 0;
+  snprintf(out, cap, "%s/%s", dir, name);
+}

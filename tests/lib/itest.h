@@ -89,4 +89,10 @@ const char *fossc_t_ask(fossc_t_conn *c, const char *request);
 int fossc_t_closed(fossc_t_conn *c, int timeout_ms);
 void fossc_t_close(fossc_t_conn *c);
 
+/* Reads a whole file into a malloc'd buffer (caller frees); NULL if it
+** cannot be opened. *len receives its size. */
+char *fossc_t_read_file(const char *path, size_t *len);
+/* Writes into out the path of the generation that dir/CURRENT names. */
+void fossc_t_current_file(const char *dir, char *out, size_t cap);
+
 #endif /* FOSSC_ITEST_H */

@@ -8,6 +8,7 @@
 #include <unistd.h>
 
 #include "../harness.h"
+#include "../lib/itest.h"
 #include "format.h"
 #include "index.h"
 #include "search.h"
@@ -48,17 +49,6 @@ static int build(const char *dir, uint32_t n) {
   return rc;
 }
 
-static char *read_file(const char *path, size_t *len) {
-  FILE *f = fopen(path, "rb");
-  if (!f) return NULL;
-  fseek(f, 0, SEEK_END);
-  long n = ftell(f);
-  fseek(f, 0, SEEK_SET);
-  char *buf = malloc((size_t)n + 1);
-  *len = fread(buf, 1, (size_t)n, f);
-  fclose(f);
-  return buf;
-}
 
 static void write_file(const char *path, const char *data, size_t len) {
   FILE *f = fopen(path, "wb");
@@ -66,17 +56,6 @@ static void write_file(const char *path, const char *data, size_t len) {
   fclose(f);
 }
 
-static void current_file(const char *dir, char *out, size_t cap) {
-  char p[512], name[64] = {0};
-  snprintf(p, sizeof p, "%s/CURRENT", dir);
-  FILE *f = fopen(p, "r");
-  if (f) {
-    if (!fgets(name, sizeof name, f)) name[0] = 0;
-    fclose(f);
-  }
-  name[strcspn(name, "\n")] = 0;
-  snprintf(out, cap, "%s/%s", dir, name);
-}
 
 TEST(round_trip_matches_model) {
   char dir[300];
@@ -132,10 +111,10 @@ TEST(same_input_same_bytes) {
   snprintf(a, sizeof a, "%s/det1", tmpdir);
   snprintf(b, sizeof b, "%s/det2", tmpdir);
   CHECK(build(a, 300) == 0 && build(b, 300) == 0);
-  current_file(a, fa, sizeof fa);
-  current_file(b, fb, sizeof fb);
+  fossc_t_current_file(a, fa, sizeof fa);
+  fossc_t_current_file(b, fb, sizeof fb);
   size_t la, lb;
-  char *x = read_file(fa, &la), *y = read_file(fb, &lb);
+  char *x = fossc_t_read_file(fa, &la), *y = fossc_t_read_file(fb, &lb);
   int same = x && y && la == lb && memcmp(x, y, la) == 0;
   free(x);
   free(y);
@@ -146,12 +125,12 @@ TEST(rebuild_switches_generation) {
   char dir[300], f1[400], f2[400];
   snprintf(dir, sizeof dir, "%s/gen", tmpdir);
   CHECK(build(dir, 50) == 0);
-  current_file(dir, f1, sizeof f1);
+  fossc_t_current_file(dir, f1, sizeof f1);
   fossc_index *old;
   fossc_error err = {0};
   CHECK(fossc_index_open(dir, &old, &err) == 0);
   CHECK(build(dir, 60) == 0);
-  current_file(dir, f2, sizeof f2);
+  fossc_t_current_file(dir, f2, sizeof f2);
   CHECK(strcmp(f1, f2) != 0);
   /* The old mapping still answers after the switch (a reader in flight). */
   fossc_buf scratch = FOSSC_BUF_INIT;
@@ -196,9 +175,9 @@ TEST(corruption_is_refused_with_section) {
   char dir[300], f[400];
   snprintf(dir, sizeof dir, "%s/corrupt", tmpdir);
   CHECK(build(dir, 200) == 0);
-  current_file(dir, f, sizeof f);
+  fossc_t_current_file(dir, f, sizeof f);
   size_t len;
-  char *orig = read_file(f, &len);
+  char *orig = fossc_t_read_file(f, &len);
   CHECK(orig != NULL);
   fossc_index *ix;
   fossc_error err = {0};
@@ -273,10 +252,10 @@ TEST(golden_v1) {
   snprintf(cmd, sizeof cmd, "%s/fossc-index build tests/golden/corpus.jsonl -o %s --quiet --no-translation",
            bin, dir);
   CHECK(system(cmd) == 0);
-  current_file("tests/golden/v1", fa, sizeof fa);
-  current_file(dir, fb, sizeof fb);
+  fossc_t_current_file("tests/golden/v1", fa, sizeof fa);
+  fossc_t_current_file(dir, fb, sizeof fb);
   size_t la, lb;
-  char *x = read_file(fa, &la), *y = read_file(fb, &lb);
+  char *x = fossc_t_read_file(fa, &la), *y = fossc_t_read_file(fb, &lb);
   int same = x && y && la == lb && memcmp(x, y, la) == 0;
   free(x);
   free(y);

@@ -10,6 +10,7 @@
 #include <unistd.h>
 
 #include "../harness.h"
+#include "../lib/itest.h"
 #include "index.h"
 
 /* Enough text for dozens of batches and runs under the tiny budget. */
@@ -74,36 +75,14 @@ static int build_opts(const char *dir, uint32_t n, unsigned threads,
   return rc;
 }
 
-static char *read_file(const char *path, size_t *len) {
-  FILE *f = fopen(path, "rb");
-  if (!f) return NULL;
-  fseek(f, 0, SEEK_END);
-  long n = ftell(f);
-  fseek(f, 0, SEEK_SET);
-  char *buf = malloc((size_t)n + 1);
-  *len = fread(buf, 1, (size_t)n, f);
-  fclose(f);
-  return buf;
-}
 
-static void current_file(const char *dir, char *out, size_t cap) {
-  char p[512], name[64] = {0};
-  snprintf(p, sizeof p, "%s/CURRENT", dir);
-  FILE *f = fopen(p, "r");
-  if (f) {
-    if (!fgets(name, sizeof name, f)) name[0] = 0;
-    fclose(f);
-  }
-  name[strcspn(name, "\n")] = 0;
-  snprintf(out, cap, "%s/%s", dir, name);
-}
 
 static int same_files(const char *dir_a, const char *dir_b) {
   char fa[400], fb[400];
-  current_file(dir_a, fa, sizeof fa);
-  current_file(dir_b, fb, sizeof fb);
+  fossc_t_current_file(dir_a, fa, sizeof fa);
+  fossc_t_current_file(dir_b, fb, sizeof fb);
   size_t la = 0, lb = 0;
-  char *x = read_file(fa, &la), *y = read_file(fb, &lb);
+  char *x = fossc_t_read_file(fa, &la), *y = fossc_t_read_file(fb, &lb);
   int same = x && y && la == lb && memcmp(x, y, la) == 0;
   free(x);
   free(y);
