@@ -62,7 +62,7 @@
 #define TRANSLATION_WEIGHT 0.5f
 /* A concept's score counting its translations is worth this fraction of
 ** the same score from the word's own forms (see bm25f). */
-#define TRANSLATED_SCORE_FACTOR 0.7f
+#define TRANSLATED_SCORE_FACTOR 0.9f
 /* Words of a multi-word lexicon key tried on the query (entries of
 ** Apertium are rarely longer). */
 #define MAX_PHRASE_KEY_WORDS 3
