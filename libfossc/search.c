@@ -793,12 +793,11 @@ typedef struct score_parts {
 
 /* Scores the document all cursors are positioned on (or past). Returns 0 if
 ** it does not match the query's required/excluded/phrase constraints, 1 if
-** it matches. When even the largest proximity bonus could not lift it above
-** `floor` (the worst score in a full top k; negative: no floor), the
-** positions are not read and sp->total is a lower bound that cannot enter
-** the top k. */
+** it matches. Without with_proximity, positions are not read and
+** sp->total is BM25F x coordination only (the first pass; the best
+** candidates are rescored with proximity afterwards). */
 static int score_doc(fossc_searcher *s, uint32_t doc, score_parts *sp,
-                     float floor) {
+                     int with_proximity) {
   memset(sp, 0, sizeof *sp);
   uint32_t body_start = fossc_ix_title_len(s->ix, doc) + FOSSC_FIELD_GAP;
   for (uint32_t i = 0; i < s->nconcepts; i++) {
@@ -841,23 +840,9 @@ static int score_doc(fossc_searcher *s, uint32_t doc, score_parts *sp,
   }
   if (sp->matched == 0 || sp->matched < s->min_match) return 0;
   sp->coord = (1.0f + sp->matched) / (1.0f + sp->positive);
-  if (floor >= 0) {
-    float prox_max = 0;
-    const concept *pk = NULL;
-    for (uint32_t i = 0; i < s->nconcepts; i++) {
-      const concept *k = &s->concepts[i];
-      if (k->occur == FOSSC_Q_NOT || k->kind == FOSSC_Q_PHRASE) {
-        pk = NULL;
-        continue;
-      }
-      if (!k->matched) continue;
-      if (pk) prox_max += PROX_WEIGHT * (pk->idf < k->idf ? pk->idf : k->idf);
-      pk = k;
-    }
-    if ((sp->bm25 + prox_max) * sp->coord <= floor) {
-      sp->total = sp->bm25 * sp->coord;
-      return 1;
-    }
+  if (!with_proximity) {
+    sp->total = sp->bm25 * sp->coord;
+    return 1;
   }
   /* Proximity of consecutive matched single-word concepts. */
   const concept *prev = NULL;
@@ -993,7 +978,7 @@ static void explain_doc(fossc_searcher *s, uint32_t doc, fossc_buf *b) {
   for (uint32_t i = 0; i < s->ncursors; i++)
     fossc_pcursor_seek(&s->cursors[i], doc);
   score_parts sp;
-  int ok = score_doc(s, doc, &sp, -1.0f);
+  int ok = score_doc(s, doc, &sp, 1);
   fossc_buf_printf(b, "{\"score\":%.4f,\"bm25f\":%.4f,\"proximity\":%.4f,"
                    "\"coord\":%.4f,\"matched\":%u,\"concepts\":%u,\"parts\":[",
                    ok ? sp.total : 0.0, sp.bm25, sp.prox, sp.coord, sp.matched,
@@ -1141,7 +1126,7 @@ int fossc_search(fossc_searcher *s, const fossc_index *ix,
     }
     score_parts sp;
     if ((lang == FOSSC_LANG_UNKNOWN || fossc_ix_lang(ix, doc) == lang) &&
-        score_doc(s, doc, &sp, INFINITY)) {
+        score_doc(s, doc, &sp, 0)) {
       total++;
       heap_push(s, depth, sp.total, doc);
     }
@@ -1180,7 +1165,7 @@ int fossc_search(fossc_searcher *s, const fossc_index *ix,
       for (uint32_t c = 0; c < s->ncursors; c++)
         fossc_pcursor_seek(&s->cursors[c], cand);
       score_parts sp;
-      if (score_doc(s, cand, &sp, -1.0f)) s->heap[i].score = sp.total;
+      if (score_doc(s, cand, &sp, 1)) s->heap[i].score = sp.total;
     }
   }
   /* Results: sorted best first, then the requested page. */
