@@ -103,8 +103,13 @@ fuzz:
 
 # Side by side with SQLite FTS5, Xapian and Sphinx (docs/benchmarks.md);
 # never part of `make test`. BENCH_ARGS=--quick for a short run.
-bench: all $(BUILD)/bench/qbench
+bench: all $(BUILD)/bench/qbench $(BUILD)/bench/typobench
 	@bench/run $(BENCH_ARGS)
+
+$(BUILD)/bench/typobench: $(BUILD)/bench/typobench.o $(LIB_A)
+	@mkdir -p $(dir $@)
+	@echo "  LINK    $@"
+	@$(CC) $(ALL_CFLAGS) $^ -o $@ $(LDFLAGS) $(LDLIBS)
 
 # In-process query timing for profiles (docs/performance.md).
 $(BUILD)/bench/qbench: $(BUILD)/bench/qbench.o $(LIB_A)
