@@ -183,7 +183,8 @@ void fossc_buf_put_u64(fossc_buf *b, uint64_t v) {
   fossc_buf_put_u32(b, (uint32_t)(v >> 32));
 }
 
-int fossc_get_varint(const uint8_t **pp, const uint8_t *end, uint64_t *out) {
+int fossc_get_varint_slow(const uint8_t **pp, const uint8_t *end,
+                          uint64_t *out) {
   const uint8_t *p = *pp;
   uint64_t v = 0;
   for (int shift = 0; shift < 64; shift += 7) {

@@ -102,8 +102,19 @@ void fossc_buf_put_u32(fossc_buf *b, uint32_t v);
 void fossc_buf_put_u64(fossc_buf *b, uint64_t v);
 
 /* Decodes a varint from [*p, end). Returns 0 and advances *p, or -1 on a
-** truncated or over-long encoding (corrupt input never reads past end). */
-int fossc_get_varint(const uint8_t **p, const uint8_t *end, uint64_t *out);
+** truncated or over-long encoding (corrupt input never reads past end).
+** Inline with a one-byte fast path: postings decoding calls it for every
+** document, frequency and position, and most of those values are < 128. */
+int fossc_get_varint_slow(const uint8_t **p, const uint8_t *end, uint64_t *out);
+static inline int fossc_get_varint(const uint8_t **p, const uint8_t *end,
+                                   uint64_t *out) {
+  if (*p < end && **p < 0x80) {
+    *out = **p;
+    (*p)++;
+    return 0;
+  }
+  return fossc_get_varint_slow(p, end, out);
+}
 
 static inline uint16_t fossc_rd16(const uint8_t *p) {
   return (uint16_t)(p[0] | (p[1] << 8));

@@ -308,17 +308,22 @@ uint32_t fossc_pcursor_positions(fossc_pcursor *c, const uint32_t **out) {
       c->pos_p = c->pos_src;
       c->pos_end = c->pos_src + c->pos_src_len;
     }
-    const uint8_t *p = c->pos_p;
-    for (uint32_t k = 0; k < c->n; k++) {
-      c->pos_at[k] = p;
-      uint64_t cnt = (uint64_t)c->tft[k] + c->tfb[k], v;
-      for (uint64_t j = 0; j < cnt; j++)
-        if (fossc_get_varint(&p, c->pos_end, &v)) {
-          set_corrupt(c);
-          return 0;
-        }
-    }
+    c->pos_at[0] = c->pos_p;
+    c->pos_known = 0;
     c->pos_scanned = 1;
+  }
+  /* Skip the position lists of the documents before the current one, from
+  ** the last one already found; varint ends are the bytes below 0x80. */
+  while (c->pos_known < c->i) {
+    uint32_t k = c->pos_known;
+    const uint8_t *p = c->pos_at[k];
+    uint32_t cnt = c->tft[k] + c->tfb[k];
+    while (cnt && p < c->pos_end) cnt -= *p++ < 0x80;
+    if (cnt) {
+      set_corrupt(c);
+      return 0;
+    }
+    c->pos_at[++c->pos_known] = p;
   }
   uint32_t cnt = c->tft[c->i] + c->tfb[c->i];
   if (cnt > c->pos_cap) {

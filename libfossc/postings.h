@@ -59,7 +59,10 @@ typedef struct fossc_pcursor {
   int pos_zstd;
   const uint8_t *pos_p, *pos_end; /* positions region, decoded */
   const uint8_t *pos_at[FOSSC_BLOCK_DOCS]; /* per doc, once scanned */
-  int pos_scanned;
+  int pos_scanned;   /* positions region decoded for the current block */
+  uint32_t pos_known; /* pos_at[0..pos_known] are set (scanned lazily: a
+                         phrase or proximity check usually needs one or two
+                         documents of a block, not all 128) */
   uint8_t *raw;            /* decompressed body (owned) */
   size_t raw_cap;
   uint32_t *pos;           /* decoded positions of the current doc (owned) */
