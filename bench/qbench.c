@@ -2,11 +2,14 @@
 ** qbench: times queries in-process against one index (no daemon, no
 ** network), the figures quoted in docs/performance.md.
 **
-**   build/bench/qbench INDEX_DIR QUERIES.txt [passes] [snippets 0|1]
+**   build/bench/qbench INDEX_DIR QUERIES.txt [passes] [snippets 0|1] [check]
 **
 ** QUERIES.txt: one query per line in fossc syntax. Prints the mean
 ** microseconds per query over all passes and the p50/p99 of single
-** queries (first pass excluded, as a warm-up).
+** queries (first pass excluded, as a warm-up). With "check", each query
+** first runs with exact_total (no pruning) and its hits must equal the
+** pruned run's (same documents, same order, same scores): the check behind
+** the block-max pruning in docs/performance.md.
 */
 #include <stdio.h>
 #include <stdlib.h>
@@ -50,6 +53,42 @@ int main(int argc, char **argv) {
     if (*line) qs[n++] = strdup(line);
   }
   fclose(f);
+  if (argc > 5 && !strcmp(argv[5], "check")) {
+    /* Hits of the exact run, copied before the pruned run reuses s. */
+    static uint32_t docs[FOSSC_MAX_LIMIT];
+    static double scores[FOSSC_MAX_LIMIT];
+    int diff = 0;
+    uint64_t pruned = 0;
+    for (int i = 0; i < n; i++) {
+      fossc_search_req r = {qs[i], strlen(qs[i]), 10, 0, 0, 0, 0, 1};
+      fossc_results a, b;
+      if (fossc_search(s, ix, &r, &a, &err)) {
+        errors++;
+        continue;
+      }
+      uint32_t na = a.count;
+      for (uint32_t h = 0; h < na; h++) {
+        docs[h] = a.hits[h].docnum;
+        scores[h] = a.hits[h].score;
+      }
+      r.exact_total = 0;
+      if (fossc_search(s, ix, &r, &b, &err)) {
+        errors++;
+        continue;
+      }
+      pruned += !b.total_exact;
+      int same = b.count == na;
+      for (uint32_t h = 0; same && h < na; h++)
+        same = docs[h] == b.hits[h].docnum && scores[h] == b.hits[h].score;
+      if (!same) {
+        diff++;
+        printf("differs: %s\n", qs[i]);
+      }
+    }
+    printf("check: %d queries, %d differ, %llu pruned, %d errors\n", n, diff,
+           (unsigned long long)pruned, errors);
+    return diff || errors;
+  }
   uint64_t *lat = malloc(sizeof *lat * (size_t)n * (size_t)(passes - 1));
   size_t nl = 0;
   uint64_t total = 0;

@@ -276,6 +276,10 @@ float fossc_pcursor_block_max(const fossc_pcursor *c) {
   return f;
 }
 
+uint32_t fossc_pcursor_block_last(const fossc_pcursor *c) {
+  return c->doc == FOSSC_DOC_END ? FOSSC_DOC_END : hdr_last(c, c->block);
+}
+
 uint32_t fossc_pcursor_positions(fossc_pcursor *c, const uint32_t **out) {
   *out = NULL;
   if (c->doc == FOSSC_DOC_END) return 0;

@@ -766,6 +766,70 @@ static float bm25f(const fossc_searcher *s, const concept *k, uint32_t doc) {
   return orig > all ? orig : all;
 }
 
+/* Largest tfn (BM25F field-weighted, length-normalised frequency) whose
+** saturation tfn / (k1 + tfn) is m: the inverse of the stored block maximum. */
+static float tfn_of_saturation(float m) {
+  if (m <= 0) return 0;
+  if (m >= 0.99999f) return 1e9f;
+  return FOSSC_BM25_K1 * m / (1.0f - m);
+}
+
+/* Bound on the first-pass score (BM25F x coordination, without proximity)
+** of every document from doc up to *end, the first block end among the
+** positive cursors: within that window every cursor's documents lie in its
+** current block, whose stored maximum saturation bounds its tfn. A concept's
+** tfn is the weighted sum of its alternatives' tfn (a phrase's at most that
+** of its rarest part, unweighted), BM25F is increasing in tfn, the
+** translated share only lowers a score and coordination is at most 1, so
+** the sum over concepts bounds the score. Cursors already past the window
+** add nothing. (Block-max pruning; Ding & Suel 2011.) */
+static float window_bound(const fossc_searcher *s, uint32_t *end) {
+  uint32_t win = FOSSC_DOC_END;
+  for (uint32_t i = 0; i < s->nconcepts; i++) {
+    const concept *k = &s->concepts[i];
+    if (k->occur == FOSSC_Q_NOT) continue;
+    for (uint32_t p = 0; p < k->nparts; p++) {
+      const part *pt = &s->parts[k->part0 + p];
+      for (uint32_t a = 0; a < pt->nalt; a++) {
+        uint32_t last = fossc_pcursor_block_last(&s->cursors[s->alts[pt->alt0 + a].cursor]);
+        if (last < win) win = last;
+      }
+    }
+  }
+  float ub = 0;
+  for (uint32_t i = 0; i < s->nconcepts; i++) {
+    const concept *k = &s->concepts[i];
+    if (k->occur == FOSSC_Q_NOT) continue;
+    float tfn = k->kind == FOSSC_Q_PHRASE ? 1e30f : 0;
+    for (uint32_t p = 0; p < k->nparts; p++) {
+      const part *pt = &s->parts[k->part0 + p];
+      float t = 0;
+      for (uint32_t a = 0; a < pt->nalt; a++) {
+        const alt *al = &s->alts[pt->alt0 + a];
+        const fossc_pcursor *c = &s->cursors[al->cursor];
+        if (c->doc > win) continue;
+        float m = tfn_of_saturation(fossc_pcursor_block_max(c));
+        t += k->kind == FOSSC_Q_PHRASE ? m : al->weight * m;
+      }
+      if (k->kind == FOSSC_Q_PHRASE) {
+        if (t < tfn) tfn = t;
+      } else {
+        tfn += t;
+      }
+    }
+    float b = k->idf * (FOSSC_BM25_K1 + 1) * tfn / (FOSSC_BM25_K1 + tfn);
+    ub += k->bonus > 0 ? k->bonus * b : b;
+  }
+  *end = win;
+  return ub;
+}
+
+/* A window is skipped only when its bound is below the threshold by more
+** than float rounding: the bound and the scores are summed in different
+** orders, and a document equal to the threshold may still enter the top k
+** on its document number. */
+#define PRUNE_MARGIN 1.0001f
+
 /* Smallest distance between positions of two word concepts at doc. */
 static uint32_t min_distance(fossc_searcher *s, const concept *a,
                              const concept *b, uint32_t doc) {
@@ -910,6 +974,22 @@ static int needs_proximity(const fossc_searcher *s) {
     words += s->concepts[i].occur != FOSSC_Q_NOT &&
              s->concepts[i].kind != FOSSC_Q_PHRASE;
   return words >= 2;
+}
+
+/* Largest proximity bonus score_doc can add: PROX_WEIGHT x the smaller
+** idf of each pair of consecutive matched word concepts at distance >= 1;
+** with every word matched that is at most the sum of all their idfs but
+** the smallest. */
+static float max_proximity(const fossc_searcher *s) {
+  float sum = 0, least = 0;
+  uint32_t n = 0;
+  for (uint32_t i = 0; i < s->nconcepts; i++) {
+    const concept *k = &s->concepts[i];
+    if (k->occur == FOSSC_Q_NOT || k->kind == FOSSC_Q_PHRASE) continue;
+    sum += k->idf;
+    if (n++ == 0 || k->idf < least) least = k->idf;
+  }
+  return n >= 2 ? PROX_WEIGHT * (sum - least) : 0;
 }
 
 static int cmp_heap_desc(const void *a, const void *b) {
@@ -1061,11 +1141,18 @@ int fossc_search(fossc_searcher *s, const fossc_index *ix,
   uint32_t k = req->offset + limit;
   /* First pass: BM25F and coordination only, into a top RESCORE_DEPTH;
   ** proximity needs positions, so only those candidates pay for it. */
-  uint32_t depth = k > RESCORE_DEPTH ? k : RESCORE_DEPTH;
+  int rescore = needs_proximity(s);
+  uint32_t depth = rescore && k < RESCORE_DEPTH ? RESCORE_DEPTH : k;
   if (grow_arr((void **)&s->heap, &s->heap_cap, depth, sizeof *s->heap, 0))
     return fossc_error_set(err, FOSSC_ERR_NOMEM, "out of memory");
   s->heap_n = 0;
   uint64_t total = 0;
+  /* Block-max pruning (window_bound) once the heap is full, unless the
+  ** caller asked for an exact count of matching documents. */
+  int prune = !req->exact_total, pruned = 0;
+  uint32_t win_end = 0;
+  float win_ub = 0;
+  int win_valid = 0;
 
   /* Parts every matching document must contain (required concepts, or
   ** the only concept when it is a phrase): when there are some, documents
@@ -1109,6 +1196,18 @@ int fossc_search(fossc_searcher *s, const fossc_index *ix,
       }
       if (doc == FOSSC_DOC_END) break;
       for (uint32_t c = 0; c < s->ncursors; c++) fossc_pcursor_seek(&s->cursors[c], doc);
+      if (prune && s->heap_n == depth) {
+        if (!win_valid || doc > win_end) {
+          win_ub = window_bound(s, &win_end);
+          win_valid = 1;
+        }
+        if (win_ub * PRUNE_MARGIN < s->heap[0].score) {
+          pruned = 1;
+          if (win_end >= FOSSC_DOC_END - 1) break;
+          doc = win_end + 1;
+          continue;
+        }
+      }
     } else {
       doc = FOSSC_DOC_END;
       for (uint32_t i = 0; i < s->nconcepts; i++) {
@@ -1123,6 +1222,27 @@ int fossc_search(fossc_searcher *s, const fossc_index *ix,
         }
       }
       if (doc == FOSSC_DOC_END) break;
+      if (prune && s->heap_n == depth) {
+        if (!win_valid || doc > win_end) {
+          win_ub = window_bound(s, &win_end);
+          win_valid = 1;
+        }
+        if (win_ub * PRUNE_MARGIN < s->heap[0].score) {
+          pruned = 1;
+          if (win_end >= FOSSC_DOC_END - 1) break;
+          for (uint32_t i = 0; i < s->nconcepts; i++) {
+            const concept *c = &s->concepts[i];
+            if (c->occur == FOSSC_Q_NOT) continue;
+            for (uint32_t p = 0; p < c->nparts; p++) {
+              const part *pt = &s->parts[c->part0 + p];
+              for (uint32_t a = 0; a < pt->nalt; a++)
+                fossc_pcursor_seek(&s->cursors[s->alts[pt->alt0 + a].cursor],
+                                   win_end + 1);
+            }
+          }
+          continue;
+        }
+      }
     }
     score_parts sp;
     if ((lang == FOSSC_LANG_UNKNOWN || fossc_ix_lang(ix, doc) == lang) &&
@@ -1151,17 +1271,22 @@ int fossc_search(fossc_searcher *s, const fossc_index *ix,
     return fossc_error_set(err, FOSSC_ERR_CORRUPT,
                            "%s: section POSTS: a postings block is corrupt",
                            ix->path);
-
-  if (any_corrupt(s))
-    return fossc_error_set(err, FOSSC_ERR_CORRUPT,
-                           "%s: section POSTS: a postings block is corrupt",
-                           ix->path);
   /* Second pass: the candidates in document order, full scores. */
-  if (s->heap_n && needs_proximity(s)) {
+  if (s->heap_n && rescore) {
+    /* A candidate gains at most max_proximity(s) x coordination (<= 1);
+    ** one whose first-pass score plus that stays below the k-th best
+    ** first-pass score (a floor of the k-th best final score) keeps its
+    ** score and stays out of the top k, so it is not rescored. */
+    float floor_k = 0, bonus = max_proximity(s);
+    if (s->heap_n >= k) {
+      qsort(s->heap, s->heap_n, sizeof *s->heap, cmp_heap_desc);
+      floor_k = s->heap[k - 1].score;
+    }
     qsort(s->heap, s->heap_n, sizeof *s->heap, cmp_heap_doc);
     open_cursors(s);
     for (uint32_t i = 0; i < s->heap_n; i++) {
       uint32_t cand = s->heap[i].doc;
+      if ((s->heap[i].score + bonus) * PRUNE_MARGIN < floor_k) continue;
       for (uint32_t c = 0; c < s->ncursors; c++)
         fossc_pcursor_seek(&s->cursors[c], cand);
       score_parts sp;
@@ -1223,6 +1348,7 @@ int fossc_search(fossc_searcher *s, const fossc_index *ix,
     h->explain_len = o[r].expl_len;
   }
   out->total = total;
+  out->total_exact = !pruned;
   out->count = count;
   out->hits = s->hits;
   out->took_us = fossc_now_us() - t0;

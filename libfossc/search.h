@@ -34,6 +34,8 @@ typedef struct fossc_search_req {
                         query still applies) */
   int snippets;      /* non-zero: build a snippet per hit */
   int explain;       /* non-zero: build an explanation per hit */
+  int exact_total;   /* non-zero: count every matching document (no
+                        block-max pruning; slower on frequent words) */
 } fossc_search_req;
 
 typedef struct fossc_hit {
@@ -51,7 +53,10 @@ typedef struct fossc_hit {
 } fossc_hit;
 
 typedef struct fossc_results {
-  uint64_t total;    /* documents that match */
+  uint64_t total;    /* documents that match; a lower bound when
+                        total_exact is 0 (pruning skipped documents that
+                        could not reach the top hits, uncounted) */
+  int total_exact;
   uint32_t count;    /* hits in `hits` */
   const fossc_hit *hits;
   uint64_t took_us;  /* engine time: parse to last snippet */
