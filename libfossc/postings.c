@@ -276,6 +276,18 @@ float fossc_pcursor_block_max(const fossc_pcursor *c) {
   return f;
 }
 
+float fossc_pcursor_list_max(const fossc_pcursor *c) {
+  if (c->corrupt || c->nblocks == 0) return 0;
+  float best = 0;
+  for (uint32_t b = 0; b < c->nblocks; b++) {
+    float f;
+    uint32_t u = fossc_rd32(c->hdrs + (size_t)b * FOSSC_BLOCK_HDR_BYTES + 8);
+    memcpy(&f, &u, 4);
+    if (f > best) best = f;
+  }
+  return best;
+}
+
 uint32_t fossc_pcursor_block_last(const fossc_pcursor *c) {
   return c->doc == FOSSC_DOC_END ? FOSSC_DOC_END : hdr_last(c, c->block);
 }

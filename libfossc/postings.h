@@ -86,6 +86,9 @@ uint32_t fossc_pcursor_seek(fossc_pcursor *c, uint32_t target);
 uint32_t fossc_pcursor_positions(fossc_pcursor *c, const uint32_t **out);
 /* The stored maximum BM25F saturation of the current block. */
 float fossc_pcursor_block_max(const fossc_pcursor *c);
+/* The largest stored block maximum of the whole list (a bound on any of
+** its documents' BM25F saturation); reads every block header. */
+float fossc_pcursor_list_max(const fossc_pcursor *c);
 /* The last document of the current block (every document of the list from
 ** c->doc up to it is in this block); FOSSC_DOC_END once exhausted. */
 uint32_t fossc_pcursor_block_last(const fossc_pcursor *c);

@@ -127,6 +127,11 @@ typedef struct concept {
   float tf_title, tf_body;   /* all alternatives, weighted */
   float tfo_title, tfo_body; /* the same without translations */
   int matched;
+  /* MaxScore: bound on the concept's score in any document, and whether it
+  ** is left out of the documents that drive the walk (its bound, with
+  ** those of the concepts below it, cannot reach the top k alone) */
+  float ub;
+  int nonessential;
 } concept;
 
 typedef struct heap_ent {
@@ -172,6 +177,11 @@ struct fossc_searcher {
   fossc_hit *hits;
   uint32_t hits_cap;
   uint32_t *pos_a, *pos_b, pos_cap_a, pos_cap_b;
+  /* cursors that drive the disjunctive walk: positive, essential concepts'
+  ** cursors not yet exhausted (a flat array: the walk reads them twice per
+  ** document) */
+  fossc_pcursor **drv;
+  uint32_t ndrv, drv_cap;
   const fossc_index *ix;
 };
 
@@ -213,6 +223,7 @@ void fossc_searcher_free(fossc_searcher *s) {
   fossc_buf_free(&s->out);
   fossc_buf_free(&s->expl);
   fossc_free(s->hits);
+  fossc_free(s->drv);
   fossc_free(s->pos_a);
   fossc_free(s->pos_b);
   fossc_free(s);
@@ -694,34 +705,58 @@ static uint32_t part_positions(fossc_searcher *s, const part *p, uint32_t doc,
   return n;
 }
 
-static int part_at(const fossc_searcher *s, const part *p, uint32_t doc) {
-  for (uint32_t i = 0; i < p->nalt; i++)
-    if (s->cursors[s->alts[p->alt0 + i].cursor].doc == doc) return 1;
-  return 0;
-}
-
-/* Counts phrase occurrences at doc, split by field. */
+/* Counts phrase occurrences at doc, split by field. The part with the
+** fewest occurrences here anchors the candidate start positions; each
+** other part then marks the candidates it continues, alternative by
+** alternative (each alternative's positions are sorted, so this is a merge
+** with no sort), and the check stops once no candidate is left. */
 static void eval_phrase(fossc_searcher *s, concept *k, uint32_t doc,
                         uint32_t body_start) {
   k->tf_title = k->tf_body = 0;
-  for (uint32_t i = 0; i < k->nparts; i++)
-    if (!part_at(s, &s->parts[k->part0 + i], doc)) return;
-  uint32_t n0 = part_positions(s, &s->parts[k->part0], doc, &s->pos_a,
-                               &s->pos_cap_a);
-  /* Candidates: start positions; filter by each following part. */
-  for (uint32_t i = 1; i < k->nparts && n0; i++) {
-    uint32_t nb = part_positions(s, &s->parts[k->part0 + i], doc, &s->pos_b,
-                                 &s->pos_cap_b);
-    uint32_t out = 0, j = 0;
-    for (uint32_t a = 0; a < n0; a++) {
-      uint32_t want = s->pos_a[a] + i;
-      while (j < nb && s->pos_b[j] < want) j++;
-      if (j < nb && s->pos_b[j] == want) s->pos_a[out++] = s->pos_a[a];
+  uint32_t anchor = 0, fewest = UINT32_MAX;
+  for (uint32_t i = 0; i < k->nparts; i++) {
+    const part *p = &s->parts[k->part0 + i];
+    uint32_t t = 0;
+    for (uint32_t a = 0; a < p->nalt; a++) {
+      const fossc_pcursor *c = &s->cursors[s->alts[p->alt0 + a].cursor];
+      if (c->doc == doc) t += c->tft[c->i] + c->tfb[c->i];
     }
-    n0 = out;
+    if (t == 0) return;
+    if (t < fewest) {
+      fewest = t;
+      anchor = i;
+    }
   }
-  for (uint32_t a = 0; a < n0; a++) {
-    if (s->pos_a[a] < body_start)
+  uint32_t n0 = part_positions(s, &s->parts[k->part0 + anchor], doc,
+                               &s->pos_a, &s->pos_cap_a);
+  uint32_t *cand = s->pos_a, n = 0;
+  for (uint32_t j = 0; j < n0; j++)
+    if (cand[j] >= anchor) cand[n++] = cand[j] - anchor; /* start positions */
+  if (n && grow_arr((void **)&s->pos_b, &s->pos_cap_b, n, sizeof *s->pos_b, 0))
+    return;
+  uint32_t *mark = s->pos_b;
+  for (uint32_t i = 0; i < k->nparts && n; i++) {
+    if (i == anchor) continue;
+    const part *p = &s->parts[k->part0 + i];
+    memset(mark, 0, (size_t)n * sizeof *mark);
+    for (uint32_t a = 0; a < p->nalt; a++) {
+      fossc_pcursor *c = &s->cursors[s->alts[p->alt0 + a].cursor];
+      if (c->doc != doc) continue;
+      const uint32_t *pos;
+      uint32_t m = fossc_pcursor_positions(c, &pos), j = 0;
+      for (uint32_t q = 0; q < n && j < m; q++) {
+        uint32_t want = cand[q] + i;
+        while (j < m && pos[j] < want) j++;
+        if (j < m && pos[j] == want) mark[q] = 1;
+      }
+    }
+    uint32_t out = 0;
+    for (uint32_t q = 0; q < n; q++)
+      if (mark[q]) cand[out++] = cand[q];
+    n = out;
+  }
+  for (uint32_t q = 0; q < n; q++) {
+    if (cand[q] < body_start)
       k->tf_title += 1;
     else
       k->tf_body += 1;
@@ -765,6 +800,12 @@ static float bm25f(const fossc_searcher *s, const concept *k, uint32_t doc) {
   all *= TRANSLATED_SCORE_FACTOR;
   return orig > all ? orig : all;
 }
+
+/* A window is skipped only when its bound is below the threshold by more
+** than float rounding: the bound and the scores are summed in different
+** orders, and a document equal to the threshold may still enter the top k
+** on its document number. */
+#define PRUNE_MARGIN 1.0001f
 
 /* Largest tfn (BM25F field-weighted, length-normalised frequency) whose
 ** saturation tfn / (k1 + tfn) is m: the inverse of the stored block maximum. */
@@ -824,11 +865,119 @@ static float window_bound(const fossc_searcher *s, uint32_t *end) {
   return ub;
 }
 
-/* A window is skipped only when its bound is below the threshold by more
-** than float rounding: the bound and the scores are summed in different
-** orders, and a document equal to the threshold may still enter the top k
-** on its document number. */
-#define PRUNE_MARGIN 1.0001f
+/* Sets each positive concept's bound on its score in any document, from
+** the largest block maximum of each alternative's list (window_bound's
+** reasoning, over whole lists). */
+static void concept_bounds(fossc_searcher *s) {
+  for (uint32_t i = 0; i < s->nconcepts; i++) {
+    concept *k = &s->concepts[i];
+    k->ub = 0;
+    k->nonessential = 0;
+    if (k->occur == FOSSC_Q_NOT) continue;
+    float tfn = k->kind == FOSSC_Q_PHRASE ? 1e30f : 0;
+    for (uint32_t p = 0; p < k->nparts; p++) {
+      const part *pt = &s->parts[k->part0 + p];
+      float t = 0;
+      for (uint32_t a = 0; a < pt->nalt; a++) {
+        const alt *al = &s->alts[pt->alt0 + a];
+        float m = tfn_of_saturation(fossc_pcursor_list_max(&s->cursors[al->cursor]));
+        t += k->kind == FOSSC_Q_PHRASE ? m : al->weight * m;
+      }
+      if (k->kind == FOSSC_Q_PHRASE) {
+        if (t < tfn) tfn = t;
+      } else {
+        tfn += t;
+      }
+    }
+    float b = k->idf * (FOSSC_BM25_K1 + 1) * tfn / (FOSSC_BM25_K1 + tfn);
+    k->ub = k->bonus > 0 ? k->bonus * b : b;
+  }
+}
+
+/* MaxScore (Turtle & Flood 1995): with the concepts in increasing order of
+** bound, the longest prefix whose bounds add up to less than theta cannot
+** put a document into the top k by itself, so its cursors stop driving
+** the walk and are only sought to the documents the others propose.
+** Returns the number of non-essential concepts. */
+static uint32_t mark_nonessential(fossc_searcher *s, float theta) {
+  uint32_t order[MAX_CONCEPTS], n = 0, marked = 0;
+  for (uint32_t i = 0; i < s->nconcepts; i++) {
+    s->concepts[i].nonessential = 0;
+    if (s->concepts[i].occur == FOSSC_Q_NOT) continue;
+    uint32_t j = n++;
+    while (j > 0 && s->concepts[order[j - 1]].ub > s->concepts[i].ub) {
+      order[j] = order[j - 1];
+      j--;
+    }
+    order[j] = i;
+  }
+  float sum = 0;
+  for (uint32_t j = 0; j + 1 < n; j++) { /* one concept always drives */
+    sum += s->concepts[order[j]].ub;
+    if (sum * PRUNE_MARGIN >= theta) break;
+    s->concepts[order[j]].nonessential = 1;
+    marked++;
+  }
+  return marked;
+}
+
+static int build_drivers(fossc_searcher *s) {
+  if (grow_arr((void **)&s->drv, &s->drv_cap, s->nalts + 1, sizeof *s->drv, 0))
+    return FOSSC_ERR_NOMEM;
+  s->ndrv = 0;
+  for (uint32_t i = 0; i < s->nconcepts; i++) {
+    const concept *c = &s->concepts[i];
+    if (c->occur == FOSSC_Q_NOT || c->nonessential) continue;
+    for (uint32_t p = 0; p < c->nparts; p++) {
+      const part *pt = &s->parts[c->part0 + p];
+      for (uint32_t a = 0; a < pt->nalt; a++) {
+        fossc_pcursor *cur = &s->cursors[s->alts[pt->alt0 + a].cursor];
+        if (cur->doc != FOSSC_DOC_END) s->drv[s->ndrv++] = cur;
+      }
+    }
+  }
+  return 0;
+}
+
+/* Bound on a document's first-pass score from frequencies alone, for
+** queries with phrases: a phrase occurs at most as often as its rarest
+** part, so the positions (the costly part of a phrase) are read only for
+** documents that could still enter the top k. Word concepts score
+** exactly; coordination (<= 1) is left out. */
+static float doc_bound(fossc_searcher *s, uint32_t doc) {
+  const fossc_index *ix = s->ix;
+  float nt = 1.0f - FOSSC_BM25_B_TITLE +
+             FOSSC_BM25_B_TITLE *
+                 (ix->avg_title > 0 ? fossc_ix_title_len(ix, doc) / ix->avg_title : 1);
+  float nb = 1.0f - FOSSC_BM25_B_BODY +
+             FOSSC_BM25_B_BODY *
+                 (ix->avg_body > 0 ? fossc_ix_body_len(ix, doc) / ix->avg_body : 1);
+  float ub = 0;
+  for (uint32_t i = 0; i < s->nconcepts; i++) {
+    concept *k = &s->concepts[i];
+    if (k->occur == FOSSC_Q_NOT) continue;
+    if (k->kind != FOSSC_Q_PHRASE) {
+      eval_terms(s, k, doc);
+      if (k->tf_title + k->tf_body > 0) ub += bm25f(s, k, doc);
+      continue;
+    }
+    float tfn = 1e30f;
+    for (uint32_t p = 0; p < k->nparts && tfn > 0; p++) {
+      const part *pt = &s->parts[k->part0 + p];
+      float t = 0;
+      for (uint32_t a = 0; a < pt->nalt; a++) {
+        const fossc_pcursor *c = &s->cursors[s->alts[pt->alt0 + a].cursor];
+        if (c->doc == doc)
+          t += FOSSC_BM25_W_TITLE * c->tft[c->i] / nt +
+               FOSSC_BM25_W_BODY * c->tfb[c->i] / nb;
+      }
+      if (t < tfn) tfn = t;
+    }
+    float b = k->idf * (FOSSC_BM25_K1 + 1) * tfn / (FOSSC_BM25_K1 + tfn);
+    ub += k->bonus > 0 ? k->bonus * b : b;
+  }
+  return ub;
+}
 
 /* Smallest distance between positions of two word concepts at doc. */
 static uint32_t min_distance(fossc_searcher *s, const concept *a,
@@ -1128,6 +1277,7 @@ int fossc_search(fossc_searcher *s, const fossc_index *ix,
   fossc_lang lang = req->lang != FOSSC_LANG_UNKNOWN ? req->lang : q.lang;
   if (build_concepts(s, &q) || open_cursors(s) || collect_query_terms(s))
     return fossc_error_set(err, FOSSC_ERR_NOMEM, "out of memory");
+  concept_bounds(s);
   uint32_t optional = 0, required = 0;
   for (uint32_t i = 0; i < s->nconcepts; i++) {
     optional += s->concepts[i].occur == FOSSC_Q_SHOULD && !(s->concepts[i].bonus > 0);
@@ -1149,9 +1299,13 @@ int fossc_search(fossc_searcher *s, const fossc_index *ix,
   uint64_t total = 0;
   /* Block-max pruning (window_bound) once the heap is full, unless the
   ** caller asked for an exact count of matching documents. */
-  int prune = !req->exact_total, pruned = 0;
-  uint32_t win_end = 0;
-  float win_ub = 0;
+  int prune = !req->exact_total, pruned = 0, has_phrase = 0;
+  for (uint32_t i = 0; i < s->nconcepts; i++)
+    has_phrase |= s->concepts[i].kind == FOSSC_Q_PHRASE &&
+                  s->concepts[i].occur != FOSSC_Q_NOT;
+  uint32_t win_end = 0, nness = 0;
+  int drivers_built = 0;
+  float win_ub = 0, theta = -1;
   int win_valid = 0;
 
   /* Parts every matching document must contain (required concepts, or
@@ -1209,19 +1363,38 @@ int fossc_search(fossc_searcher *s, const fossc_index *ix,
         }
       }
     } else {
+      if (!drivers_built) {
+        if (build_drivers(s))
+          return fossc_error_set(err, FOSSC_ERR_NOMEM, "out of memory");
+        drivers_built = 1;
+      }
+      if (prune && s->heap_n == depth && s->heap[0].score != theta) {
+        theta = s->heap[0].score;
+        uint32_t was = nness;
+        nness = mark_nonessential(s, theta);
+        if (nness) pruned = 1;
+        if (nness != was) build_drivers(s); /* shrinks: cannot fail */
+      }
       doc = FOSSC_DOC_END;
-      for (uint32_t i = 0; i < s->nconcepts; i++) {
-        const concept *c = &s->concepts[i];
-        if (c->occur == FOSSC_Q_NOT) continue;
-        for (uint32_t p = 0; p < c->nparts; p++) {
-          const part *pt = &s->parts[c->part0 + p];
-          for (uint32_t a = 0; a < pt->nalt; a++) {
-            uint32_t d = s->cursors[s->alts[pt->alt0 + a].cursor].doc;
-            if (d < doc) doc = d;
-          }
+      for (uint32_t i = 0; i < s->ndrv;) {
+        uint32_t d = s->drv[i]->doc;
+        if (d == FOSSC_DOC_END) {
+          s->drv[i] = s->drv[--s->ndrv];
+          continue;
         }
+        if (d < doc) doc = d;
+        i++;
       }
       if (doc == FOSSC_DOC_END) break;
+      for (uint32_t i = 0; nness && i < s->nconcepts; i++) {
+        const concept *c = &s->concepts[i];
+        if (!c->nonessential) continue;
+        for (uint32_t p = 0; p < c->nparts; p++) {
+          const part *pt = &s->parts[c->part0 + p];
+          for (uint32_t a = 0; a < pt->nalt; a++)
+            fossc_pcursor_seek(&s->cursors[s->alts[pt->alt0 + a].cursor], doc);
+        }
+      }
       if (prune && s->heap_n == depth) {
         if (!win_valid || doc > win_end) {
           win_ub = window_bound(s, &win_end);
@@ -1245,7 +1418,13 @@ int fossc_search(fossc_searcher *s, const fossc_index *ix,
       }
     }
     score_parts sp;
-    if ((lang == FOSSC_LANG_UNKNOWN || fossc_ix_lang(ix, doc) == lang) &&
+    int skip = 0;
+    if (prune && has_phrase && s->heap_n == depth &&
+        doc_bound(s, doc) * PRUNE_MARGIN < s->heap[0].score) {
+      skip = 1;
+      pruned = 1;
+    }
+    if (!skip && (lang == FOSSC_LANG_UNKNOWN || fossc_ix_lang(ix, doc) == lang) &&
         score_doc(s, doc, &sp, 0)) {
       total++;
       heap_push(s, depth, sp.total, doc);
@@ -1255,17 +1434,10 @@ int fossc_search(fossc_searcher *s, const fossc_index *ix,
       doc++;
       continue;
     }
-    for (uint32_t i = 0; i < s->nconcepts; i++) {
-      const concept *c = &s->concepts[i];
-      if (c->occur == FOSSC_Q_NOT) continue;
-      for (uint32_t p = 0; p < c->nparts; p++) {
-        const part *pt = &s->parts[c->part0 + p];
-        for (uint32_t a = 0; a < pt->nalt; a++) {
-          fossc_pcursor *cur = &s->cursors[s->alts[pt->alt0 + a].cursor];
-          if (cur->doc == doc) fossc_pcursor_next(cur);
-        }
-      }
-    }
+    /* Non-essential cursors sit on doc at most: they are sought, not
+    ** stepped, so only the drivers move on. */
+    for (uint32_t i = 0; i < s->ndrv; i++)
+      if (s->drv[i]->doc == doc) fossc_pcursor_next(s->drv[i]);
   }
   if (any_corrupt(s))
     return fossc_error_set(err, FOSSC_ERR_CORRUPT,
