@@ -82,7 +82,12 @@ int main(int argc, char **argv) {
         same = docs[h] == b.hits[h].docnum && scores[h] == b.hits[h].score;
       if (!same) {
         diff++;
-        printf("differs: %s\n", qs[i]);
+        printf("differs: %s\n  exact:", qs[i]);
+        for (uint32_t h = 0; h < na; h++) printf(" %u:%.6f", docs[h], scores[h]);
+        printf("\n  fast: ");
+        for (uint32_t h = 0; h < b.count; h++)
+          printf(" %u:%.6f", b.hits[h].docnum, b.hits[h].score);
+        printf("\n");
       }
     }
     printf("check: %d queries, %d differ, %llu pruned, %d errors\n", n, diff,

@@ -44,10 +44,6 @@
 /* Proximity: query words at most this many positions apart earn a bonus. */
 #define PROX_WINDOW 8
 #define PROX_WEIGHT 0.6f
-/* Candidates (best by BM25F x coordination) rescored with proximity: the
-** bonus is at most 0.6 idf per word pair, so a document far below the
-** 100th by BM25F does not climb into a first page through it. */
-#define RESCORE_DEPTH 100
 /* Stem cache of a searcher: query words and the words of the few documents
 ** a page of snippets reads; 4096 slots are ~600 KB per worker thread. */
 #define SEARCH_STEM_CACHE 4096
@@ -180,8 +176,17 @@ struct fossc_searcher {
   /* cursors that drive the disjunctive walk: positive, essential concepts'
   ** cursors not yet exhausted (a flat array: the walk reads them twice per
   ** document) */
-  fossc_pcursor **drv;
+  fossc_pcursor **drv; /* a min-heap on doc */
   uint32_t ndrv, drv_cap;
+  /* cursors on the current document in the disjunctive walk (alternative
+  ** indices; drivers popped from the heap first), so that scoring reads
+  ** only those instead of every alternative of the query */
+  uint32_t *at, nat, at_cap;
+  uint32_t *popped, popped_cap; /* the drivers among them, to step and
+                                   push back */
+  uint32_t *alt_concept; /* alternative -> its concept */
+  uint32_t alt_concept_cap;
+  int use_at;
   const fossc_index *ix;
 };
 
@@ -224,6 +229,9 @@ void fossc_searcher_free(fossc_searcher *s) {
   fossc_buf_free(&s->expl);
   fossc_free(s->hits);
   fossc_free(s->drv);
+  fossc_free(s->at);
+  fossc_free(s->popped);
+  fossc_free(s->alt_concept);
   fossc_free(s->pos_a);
   fossc_free(s->pos_b);
   fossc_free(s);
@@ -807,6 +815,23 @@ static float bm25f(const fossc_searcher *s, const concept *k, uint32_t doc) {
 ** on its document number. */
 #define PRUNE_MARGIN 1.0001f
 
+/* Largest proximity bonus among a set of word concepts: PROX_WEIGHT x the
+** smaller idf of each consecutive matched pair (distance >= 1), so at most
+** the sum of their idfs but the smallest; nothing for fewer than two. */
+typedef struct prox_acc {
+  float sum, least;
+  uint32_t n;
+} prox_acc;
+
+static void prox_add(prox_acc *p, float idf) {
+  p->sum += idf;
+  if (p->n++ == 0 || idf < p->least) p->least = idf;
+}
+
+static float prox_bound(const prox_acc *p) {
+  return p->n >= 2 ? PROX_WEIGHT * (p->sum - p->least) : 0;
+}
+
 /* Largest tfn (BM25F field-weighted, length-normalised frequency) whose
 ** saturation tfn / (k1 + tfn) is m: the inverse of the stored block maximum. */
 static float tfn_of_saturation(float m) {
@@ -824,8 +849,10 @@ static float tfn_of_saturation(float m) {
 ** translated share only lowers a score and coordination is at most 1, so
 ** the sum over concepts bounds the score. Cursors already past the window
 ** add nothing. (Block-max pruning; Ding & Suel 2011.) */
-static float window_bound(const fossc_searcher *s, uint32_t *end) {
+static float window_bound(const fossc_searcher *s, uint32_t *end,
+                          int with_prox) {
   uint32_t win = FOSSC_DOC_END;
+  prox_acc pb = {0, 0, 0};
   for (uint32_t i = 0; i < s->nconcepts; i++) {
     const concept *k = &s->concepts[i];
     if (k->occur == FOSSC_Q_NOT) continue;
@@ -860,9 +887,10 @@ static float window_bound(const fossc_searcher *s, uint32_t *end) {
     }
     float b = k->idf * (FOSSC_BM25_K1 + 1) * tfn / (FOSSC_BM25_K1 + tfn);
     ub += k->bonus > 0 ? k->bonus * b : b;
+    if (k->kind != FOSSC_Q_PHRASE && tfn > 0) prox_add(&pb, k->idf);
   }
   *end = win;
-  return ub;
+  return ub + (with_prox ? prox_bound(&pb) : 0);
 }
 
 /* Sets each positive concept's bound on its score in any document, from
@@ -899,7 +927,8 @@ static void concept_bounds(fossc_searcher *s) {
 ** put a document into the top k by itself, so its cursors stop driving
 ** the walk and are only sought to the documents the others propose.
 ** Returns the number of non-essential concepts. */
-static uint32_t mark_nonessential(fossc_searcher *s, float theta) {
+static uint32_t mark_nonessential(fossc_searcher *s, float theta,
+                                  int with_prox) {
   uint32_t order[MAX_CONCEPTS], n = 0, marked = 0;
   for (uint32_t i = 0; i < s->nconcepts; i++) {
     s->concepts[i].nonessential = 0;
@@ -912,18 +941,68 @@ static uint32_t mark_nonessential(fossc_searcher *s, float theta) {
     order[j] = i;
   }
   float sum = 0;
+  prox_acc pb = {0, 0, 0};
   for (uint32_t j = 0; j + 1 < n; j++) { /* one concept always drives */
-    sum += s->concepts[order[j]].ub;
-    if (sum * PRUNE_MARGIN >= theta) break;
+    const concept *k = &s->concepts[order[j]];
+    sum += k->ub;
+    /* A document reached only through these concepts has no proximity
+    ** bonus with the others: bound it by the bonus among these alone. */
+    if (k->kind != FOSSC_Q_PHRASE) prox_add(&pb, k->idf);
+    float bonus = with_prox ? prox_bound(&pb) : 0;
+    if ((sum + bonus) * PRUNE_MARGIN >= theta) break;
     s->concepts[order[j]].nonessential = 1;
     marked++;
   }
   return marked;
 }
 
+static void drv_sift_down(fossc_pcursor **h, uint32_t n, uint32_t i) {
+  fossc_pcursor *x = h[i];
+  for (;;) {
+    uint32_t l = 2 * i + 1, m = l;
+    if (l >= n) break;
+    if (l + 1 < n && h[l + 1]->doc < h[l]->doc) m = l + 1;
+    if (h[m]->doc >= x->doc) break;
+    h[i] = h[m];
+    i = m;
+  }
+  h[i] = x;
+}
+
+static void drv_push(fossc_searcher *s, fossc_pcursor *c) {
+  uint32_t i = s->ndrv++;
+  while (i > 0 && s->drv[(i - 1) / 2]->doc > c->doc) {
+    s->drv[i] = s->drv[(i - 1) / 2];
+    i = (i - 1) / 2;
+  }
+  s->drv[i] = c;
+}
+
+/* Drops exhausted drivers and restores the heap after cursors moved. */
+static void drv_heapify(fossc_searcher *s) {
+  for (uint32_t i = 0; i < s->ndrv;) {
+    if (s->drv[i]->doc == FOSSC_DOC_END)
+      s->drv[i] = s->drv[--s->ndrv];
+    else
+      i++;
+  }
+  for (uint32_t i = s->ndrv / 2; i-- > 0;) drv_sift_down(s->drv, s->ndrv, i);
+}
+
 static int build_drivers(fossc_searcher *s) {
-  if (grow_arr((void **)&s->drv, &s->drv_cap, s->nalts + 1, sizeof *s->drv, 0))
+  if (grow_arr((void **)&s->drv, &s->drv_cap, s->nalts + 1, sizeof *s->drv, 0) ||
+      grow_arr((void **)&s->popped, &s->popped_cap, s->nalts + 1, sizeof *s->popped, 0) ||
+      grow_arr((void **)&s->at, &s->at_cap, s->nalts + 1, sizeof *s->at, 0) ||
+      grow_arr((void **)&s->alt_concept, &s->alt_concept_cap, s->nalts + 1,
+               sizeof *s->alt_concept, 0))
     return FOSSC_ERR_NOMEM;
+  for (uint32_t i = 0; i < s->nconcepts; i++) {
+    const concept *c = &s->concepts[i];
+    for (uint32_t p = 0; p < c->nparts; p++) {
+      const part *pt = &s->parts[c->part0 + p];
+      for (uint32_t a = 0; a < pt->nalt; a++) s->alt_concept[pt->alt0 + a] = i;
+    }
+  }
   s->ndrv = 0;
   for (uint32_t i = 0; i < s->nconcepts; i++) {
     const concept *c = &s->concepts[i];
@@ -936,6 +1015,7 @@ static int build_drivers(fossc_searcher *s) {
       }
     }
   }
+  drv_heapify(s);
   return 0;
 }
 
@@ -944,7 +1024,7 @@ static int build_drivers(fossc_searcher *s) {
 ** part, so the positions (the costly part of a phrase) are read only for
 ** documents that could still enter the top k. Word concepts score
 ** exactly; coordination (<= 1) is left out. */
-static float doc_bound(fossc_searcher *s, uint32_t doc) {
+static float doc_bound(fossc_searcher *s, uint32_t doc, int with_prox) {
   const fossc_index *ix = s->ix;
   float nt = 1.0f - FOSSC_BM25_B_TITLE +
              FOSSC_BM25_B_TITLE *
@@ -953,12 +1033,16 @@ static float doc_bound(fossc_searcher *s, uint32_t doc) {
              FOSSC_BM25_B_BODY *
                  (ix->avg_body > 0 ? fossc_ix_body_len(ix, doc) / ix->avg_body : 1);
   float ub = 0;
+  prox_acc pb = {0, 0, 0};
   for (uint32_t i = 0; i < s->nconcepts; i++) {
     concept *k = &s->concepts[i];
     if (k->occur == FOSSC_Q_NOT) continue;
     if (k->kind != FOSSC_Q_PHRASE) {
       eval_terms(s, k, doc);
-      if (k->tf_title + k->tf_body > 0) ub += bm25f(s, k, doc);
+      if (k->tf_title + k->tf_body > 0) {
+        ub += bm25f(s, k, doc);
+        prox_add(&pb, k->idf);
+      }
       continue;
     }
     float tfn = 1e30f;
@@ -976,7 +1060,7 @@ static float doc_bound(fossc_searcher *s, uint32_t doc) {
     float b = k->idf * (FOSSC_BM25_K1 + 1) * tfn / (FOSSC_BM25_K1 + tfn);
     ub += k->bonus > 0 ? k->bonus * b : b;
   }
-  return ub;
+  return ub + (with_prox ? prox_bound(&pb) : 0);
 }
 
 /* Smallest distance between positions of two word concepts at doc. */
@@ -1004,15 +1088,36 @@ typedef struct score_parts {
   uint32_t matched, positive;
 } score_parts;
 
+static void add_proximity(fossc_searcher *s, uint32_t doc, score_parts *sp);
+
 /* Scores the document all cursors are positioned on (or past). Returns 0 if
 ** it does not match the query's required/excluded/phrase constraints, 1 if
 ** it matches. Without with_proximity, positions are not read and
-** sp->total is BM25F x coordination only (the first pass; the best
-** candidates are rescored with proximity afterwards). */
+** sp->total is BM25F x coordination only (the walk adds proximity only
+** when that can still put the document into the top k). */
 static int score_doc(fossc_searcher *s, uint32_t doc, score_parts *sp,
                      int with_proximity) {
   memset(sp, 0, sizeof *sp);
   uint32_t body_start = fossc_ix_title_len(s->ix, doc) + FOSSC_FIELD_GAP;
+  if (s->use_at) {
+    /* Word frequencies from the cursors on doc only (the walk's list). */
+    for (uint32_t i = 0; i < s->nconcepts; i++) {
+      concept *k = &s->concepts[i];
+      k->tf_title = k->tf_body = k->tfo_title = k->tfo_body = 0;
+    }
+    for (uint32_t j = 0; j < s->nat; j++) {
+      const alt *a = &s->alts[s->at[j]];
+      concept *k = &s->concepts[s->alt_concept[s->at[j]]];
+      if (k->kind == FOSSC_Q_PHRASE) continue;
+      const fossc_pcursor *c = &s->cursors[a->cursor];
+      k->tf_title += a->weight * c->tft[c->i];
+      k->tf_body += a->weight * c->tfb[c->i];
+      if (a->via != VIA_TRANSLATION) {
+        k->tfo_title += a->weight * c->tft[c->i];
+        k->tfo_body += a->weight * c->tfb[c->i];
+      }
+    }
+  }
   for (uint32_t i = 0; i < s->nconcepts; i++) {
     concept *k = &s->concepts[i];
     k->matched = 0;
@@ -1041,7 +1146,7 @@ static int score_doc(fossc_searcher *s, uint32_t doc, score_parts *sp,
     sp->positive++;
     if (k->kind == FOSSC_Q_PHRASE)
       eval_phrase(s, k, doc, body_start);
-    else
+    else if (!s->use_at)
       eval_terms(s, k, doc);
     if (k->tf_title + k->tf_body > 0) {
       k->matched = 1;
@@ -1053,11 +1158,14 @@ static int score_doc(fossc_searcher *s, uint32_t doc, score_parts *sp,
   }
   if (sp->matched == 0 || sp->matched < s->min_match) return 0;
   sp->coord = (1.0f + sp->matched) / (1.0f + sp->positive);
-  if (!with_proximity) {
-    sp->total = sp->bm25 * sp->coord;
-    return 1;
-  }
-  /* Proximity of consecutive matched single-word concepts. */
+  sp->total = sp->bm25 * sp->coord;
+  if (with_proximity) add_proximity(s, doc, sp);
+  return 1;
+}
+
+/* Adds the proximity bonus of consecutive matched single-word concepts to
+** a document score_doc has just matched (its cursors still on doc). */
+static void add_proximity(fossc_searcher *s, uint32_t doc, score_parts *sp) {
   const concept *prev = NULL;
   for (uint32_t i = 0; i < s->nconcepts; i++) {
     const concept *k = &s->concepts[i];
@@ -1074,7 +1182,6 @@ static int score_doc(fossc_searcher *s, uint32_t doc, score_parts *sp,
     prev = k;
   }
   sp->total = (sp->bm25 + sp->prox) * sp->coord;
-  return 1;
 }
 
 /* ------------------------------------------------------------ top k */
@@ -1111,11 +1218,6 @@ static void heap_push(fossc_searcher *s, uint32_t k, float score, uint32_t doc) 
   h[i] = e;
 }
 
-static int cmp_heap_doc(const void *a, const void *b) {
-  uint32_t x = ((const heap_ent *)a)->doc, y = ((const heap_ent *)b)->doc;
-  return (x > y) - (x < y);
-}
-
 /* Whether a proximity bonus is possible: two or more word concepts. */
 static int needs_proximity(const fossc_searcher *s) {
   uint32_t words = 0;
@@ -1125,20 +1227,15 @@ static int needs_proximity(const fossc_searcher *s) {
   return words >= 2;
 }
 
-/* Largest proximity bonus score_doc can add: PROX_WEIGHT x the smaller
-** idf of each pair of consecutive matched word concepts at distance >= 1;
-** with every word matched that is at most the sum of all their idfs but
-** the smallest. */
-static float max_proximity(const fossc_searcher *s) {
-  float sum = 0, least = 0;
-  uint32_t n = 0;
+/* Largest proximity bonus of the document score_doc has just matched
+** (its matched word concepts). */
+static float matched_prox_bound(const fossc_searcher *s) {
+  prox_acc pb = {0, 0, 0};
   for (uint32_t i = 0; i < s->nconcepts; i++) {
     const concept *k = &s->concepts[i];
-    if (k->occur == FOSSC_Q_NOT || k->kind == FOSSC_Q_PHRASE) continue;
-    sum += k->idf;
-    if (n++ == 0 || k->idf < least) least = k->idf;
+    if (k->matched && k->kind != FOSSC_Q_PHRASE) prox_add(&pb, k->idf);
   }
-  return n >= 2 ? PROX_WEIGHT * (sum - least) : 0;
+  return prox_bound(&pb);
 }
 
 static int cmp_heap_desc(const void *a, const void *b) {
@@ -1289,10 +1386,12 @@ int fossc_search(fossc_searcher *s, const fossc_index *ix,
                      : 0;
 
   uint32_t k = req->offset + limit;
-  /* First pass: BM25F and coordination only, into a top RESCORE_DEPTH;
-  ** proximity needs positions, so only those candidates pay for it. */
+  /* Every matching document gets BM25F x coordination; proximity needs
+  ** positions, so only a document whose score plus the largest possible
+  ** bonus can still enter the top k pays for it. The pruning bounds add
+  ** that bonus too (prox_bound). */
   int rescore = needs_proximity(s);
-  uint32_t depth = rescore && k < RESCORE_DEPTH ? RESCORE_DEPTH : k;
+  uint32_t depth = k;
   if (grow_arr((void **)&s->heap, &s->heap_cap, depth, sizeof *s->heap, 0))
     return fossc_error_set(err, FOSSC_ERR_NOMEM, "out of memory");
   s->heap_n = 0;
@@ -1305,6 +1404,7 @@ int fossc_search(fossc_searcher *s, const fossc_index *ix,
                   s->concepts[i].occur != FOSSC_Q_NOT;
   uint32_t win_end = 0, nness = 0;
   int drivers_built = 0;
+  uint32_t npopped = 0;
   float win_ub = 0, theta = -1;
   int win_valid = 0;
 
@@ -1352,7 +1452,7 @@ int fossc_search(fossc_searcher *s, const fossc_index *ix,
       for (uint32_t c = 0; c < s->ncursors; c++) fossc_pcursor_seek(&s->cursors[c], doc);
       if (prune && s->heap_n == depth) {
         if (!win_valid || doc > win_end) {
-          win_ub = window_bound(s, &win_end);
+          win_ub = window_bound(s, &win_end, rescore);
           win_valid = 1;
         }
         if (win_ub * PRUNE_MARGIN < s->heap[0].score) {
@@ -1371,20 +1471,11 @@ int fossc_search(fossc_searcher *s, const fossc_index *ix,
       if (prune && s->heap_n == depth && s->heap[0].score != theta) {
         theta = s->heap[0].score;
         uint32_t was = nness;
-        nness = mark_nonessential(s, theta);
+        nness = mark_nonessential(s, theta, rescore);
         if (nness) pruned = 1;
         if (nness != was) build_drivers(s); /* shrinks: cannot fail */
       }
-      doc = FOSSC_DOC_END;
-      for (uint32_t i = 0; i < s->ndrv;) {
-        uint32_t d = s->drv[i]->doc;
-        if (d == FOSSC_DOC_END) {
-          s->drv[i] = s->drv[--s->ndrv];
-          continue;
-        }
-        if (d < doc) doc = d;
-        i++;
-      }
+      doc = s->ndrv ? s->drv[0]->doc : FOSSC_DOC_END;
       if (doc == FOSSC_DOC_END) break;
       for (uint32_t i = 0; nness && i < s->nconcepts; i++) {
         const concept *c = &s->concepts[i];
@@ -1397,7 +1488,7 @@ int fossc_search(fossc_searcher *s, const fossc_index *ix,
       }
       if (prune && s->heap_n == depth) {
         if (!win_valid || doc > win_end) {
-          win_ub = window_bound(s, &win_end);
+          win_ub = window_bound(s, &win_end, rescore);
           win_valid = 1;
         }
         if (win_ub * PRUNE_MARGIN < s->heap[0].score) {
@@ -1413,22 +1504,64 @@ int fossc_search(fossc_searcher *s, const fossc_index *ix,
                                    win_end + 1);
             }
           }
+          drv_heapify(s);
           continue;
         }
       }
+      /* The cursors on doc: drivers popped off the heap, then the
+      ** non-essential ones that the seek above left on it. */
+      s->nat = 0;
+      while (s->ndrv && s->drv[0]->doc == doc) {
+        s->popped[s->nat] = (uint32_t)(s->drv[0] - s->cursors);
+        s->at[s->nat] = s->popped[s->nat];
+        s->nat++;
+        s->drv[0] = s->drv[--s->ndrv];
+        if (s->ndrv) drv_sift_down(s->drv, s->ndrv, 0);
+      }
+      npopped = s->nat;
+      for (uint32_t i = 0; nness && i < s->nconcepts; i++) {
+        const concept *c = &s->concepts[i];
+        if (!c->nonessential) continue;
+        for (uint32_t p = 0; p < c->nparts; p++) {
+          const part *pt = &s->parts[c->part0 + p];
+          for (uint32_t a = 0; a < pt->nalt; a++)
+            if (s->cursors[s->alts[pt->alt0 + a].cursor].doc == doc)
+              s->at[s->nat++] = s->alts[pt->alt0 + a].cursor;
+        }
+      }
+      /* In alternative order, as eval_terms adds them: float sums must not
+      ** depend on the heap's order, or a document's score would change in
+      ** the last bit with the pruning around it. */
+      for (uint32_t i = 1; i < s->nat; i++) {
+        uint32_t v = s->at[i], j = i;
+        while (j > 0 && s->at[j - 1] > v) {
+          s->at[j] = s->at[j - 1];
+          j--;
+        }
+        s->at[j] = v;
+      }
+      s->use_at = 1;
     }
     score_parts sp;
     int skip = 0;
     if (prune && has_phrase && s->heap_n == depth &&
-        doc_bound(s, doc) * PRUNE_MARGIN < s->heap[0].score) {
+        doc_bound(s, doc, rescore) * PRUNE_MARGIN < s->heap[0].score) {
       skip = 1;
       pruned = 1;
     }
     if (!skip && (lang == FOSSC_LANG_UNKNOWN || fossc_ix_lang(ix, doc) == lang) &&
         score_doc(s, doc, &sp, 0)) {
       total++;
-      heap_push(s, depth, sp.total, doc);
+      if (!rescore)
+        heap_push(s, depth, sp.total, doc);
+      else if (s->heap_n < depth ||
+               (sp.total + matched_prox_bound(s) * sp.coord) * PRUNE_MARGIN >=
+                   s->heap[0].score) {
+        add_proximity(s, doc, &sp);
+        heap_push(s, depth, sp.total, doc);
+      }
     }
+    s->use_at = 0;
     if (nreq) {
       if (doc == FOSSC_DOC_END - 1) break;
       doc++;
@@ -1436,35 +1569,16 @@ int fossc_search(fossc_searcher *s, const fossc_index *ix,
     }
     /* Non-essential cursors sit on doc at most: they are sought, not
     ** stepped, so only the drivers move on. */
-    for (uint32_t i = 0; i < s->ndrv; i++)
-      if (s->drv[i]->doc == doc) fossc_pcursor_next(s->drv[i]);
+    for (uint32_t i = 0; i < npopped; i++) {
+      fossc_pcursor *c = &s->cursors[s->popped[i]];
+      if (fossc_pcursor_next(c) != FOSSC_DOC_END) drv_push(s, c);
+    }
   }
+  s->use_at = 0;
   if (any_corrupt(s))
     return fossc_error_set(err, FOSSC_ERR_CORRUPT,
                            "%s: section POSTS: a postings block is corrupt",
                            ix->path);
-  /* Second pass: the candidates in document order, full scores. */
-  if (s->heap_n && rescore) {
-    /* A candidate gains at most max_proximity(s) x coordination (<= 1);
-    ** one whose first-pass score plus that stays below the k-th best
-    ** first-pass score (a floor of the k-th best final score) keeps its
-    ** score and stays out of the top k, so it is not rescored. */
-    float floor_k = 0, bonus = max_proximity(s);
-    if (s->heap_n >= k) {
-      qsort(s->heap, s->heap_n, sizeof *s->heap, cmp_heap_desc);
-      floor_k = s->heap[k - 1].score;
-    }
-    qsort(s->heap, s->heap_n, sizeof *s->heap, cmp_heap_doc);
-    open_cursors(s);
-    for (uint32_t i = 0; i < s->heap_n; i++) {
-      uint32_t cand = s->heap[i].doc;
-      if ((s->heap[i].score + bonus) * PRUNE_MARGIN < floor_k) continue;
-      for (uint32_t c = 0; c < s->ncursors; c++)
-        fossc_pcursor_seek(&s->cursors[c], cand);
-      score_parts sp;
-      if (score_doc(s, cand, &sp, 1)) s->heap[i].score = sp.total;
-    }
-  }
   /* Results: sorted best first, then the requested page. */
   qsort(s->heap, s->heap_n, sizeof *s->heap, cmp_heap_desc);
   if (s->heap_n > k) s->heap_n = k;
