@@ -170,7 +170,8 @@ static int check_records(fossc_index *ix, fossc_error *err) {
       ix->terms.len != ((uint64_t)ix->nterms + 1) * FOSSC_TERM_ENTRY_BYTES)
     return corrupt(err, ix, "TERMS", "size does not match the term count");
   /* Offsets start at 0 and grow to the sentinel's, which ends TSTR and
-  ** POSTS: then every string and list lies inside its section. */
+  ** POSTS. Each term is checked before the ones after it, so its end (the
+  ** next entry's offsets) is bounded by the sections here as well. */
   const uint8_t *sentinel = fossc_ix_term_entry(ix, ix->nterms);
   if (fossc_rd32(ix->terms.p) != 0 || fossc_ix_term_post_off(ix->terms.p) != 0 ||
       fossc_rd32(sentinel) != ix->tstr.len ||
@@ -183,9 +184,12 @@ static int check_records(fossc_index *ix, fossc_error *err) {
     const uint8_t *next = e + FOSSC_TERM_ENTRY_BYTES;
     uint32_t so = fossc_rd32(e), df = fossc_rd32(e + 4);
     uint64_t po = fossc_ix_term_post_off(e);
-    if (fossc_rd32(next) <= so || fossc_rd32(next) - so > FOSSC_MAX_STR_BYTES)
+    if (fossc_rd32(next) <= so || fossc_rd32(next) - so > FOSSC_MAX_STR_BYTES ||
+        fossc_rd32(next) > ix->tstr.len)
       return corrupt(err, ix, "TERMS", "term string out of TSTR");
-    if (fossc_ix_term_post_off(next) <= po || df == 0 || df > ix->ndocs)
+    if (fossc_ix_term_post_off(next) <= po ||
+        fossc_ix_term_post_off(next) > ix->posts.len || df == 0 ||
+        df > ix->ndocs)
       return corrupt(err, ix, "TERMS", "postings out of POSTS or bad df");
     uint32_t sl = fossc_rd32(next) - so;
     /* The list's last document bounds every document of the list

@@ -428,9 +428,10 @@ TEST(crafted_records_refused) {
   uint8_t *m = malloc(len);
   fossc_index *ix;
   fossc_error err = {0};
-  enum { SENTINEL, STROFF, DF_SHORT, LAST_DOC, WSTR_LEN, WORD_TERM, NCASES };
-  static const char *want[NCASES] = {"TERMS", "TERMS", "POSTS", "POSTS",
-                                     "WORDS", "WORDS"};
+  enum { SENTINEL, STROFF, POST_PAST, STR_PAST, DF_SHORT, LAST_DOC, WSTR_LEN,
+         WORD_TERM, NCASES };
+  static const char *want[NCASES] = {"TERMS", "TERMS", "TERMS", "TERMS",
+                                     "POSTS", "POSTS", "WORDS", "WORDS"};
   for (int k = 0; k < NCASES; k++) {
     memcpy(m, orig, len);
     uint64_t tl, pl, wl, sl;
@@ -450,6 +451,12 @@ TEST(crafted_records_refused) {
     case STROFF: /* a term string that runs backwards */
       e[0] = 0xff;
       e[1] = 0xff;
+      break;
+    case POST_PAST: /* term 1's list far past POSTS: term 0's end too */
+      terms[FOSSC_TERM_ENTRY_BYTES + 12] = 1;
+      break;
+    case STR_PAST: /* term 1's string far past TSTR: term 0's end too */
+      terms[FOSSC_TERM_ENTRY_BYTES + 3] = 0x10;
       break;
     case DF_SHORT: /* a one-block list claiming more than a block */
       CHECK(list[0] == 2 || list[0] == 3);
