@@ -210,7 +210,6 @@ int fossc_postings_head(const uint8_t *list, size_t len, uint32_t df,
   return 0;
 }
 
-
 static void set_corrupt(fossc_pcursor *c) {
   c->corrupt = 1;
   c->doc = FOSSC_DOC_END;
