@@ -213,7 +213,8 @@ static int cmd_build(int argc, char **argv) {
     printf("indexed %llu documents (%llu skipped, %llu repaired), %llu terms, "
            "%llu words indexed\n"
            "input %.2f MB in %.2f s (%.1f MB/s); index %.2f MB: postings %.2f "
-           "MB, dictionary %.2f MB, document store %.2f MB\n"
+           "MB, dictionary %.2f MB, document store %.2f MB, translation "
+           "lexicon %.2f MB\n"
            "%s"
            "index written to %s\n",
            (unsigned long long)st.docs, (unsigned long long)cs.skipped,
@@ -221,6 +222,7 @@ static int cmd_build(int argc, char **argv) {
            (unsigned long long)st.tokens, cs.bytes_in / 1e6, secs,
            secs > 0 ? cs.bytes_in / 1e6 / secs : 0.0, st.index_bytes / 1e6,
            st.postings_bytes / 1e6, st.dict_bytes / 1e6, st.store_bytes / 1e6,
+           st.trans_bytes / 1e6,
            lexline, dir);
   if (st.over_budget)
     fprintf(stderr,

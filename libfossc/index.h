@@ -11,7 +11,7 @@
 #include "corpus.h"
 
 #define FOSSC_INDEX_MAGIC "FOSSCIX\x1a" /* 8 bytes; \x1a stops `type` */
-#define FOSSC_FORMAT_VERSION 1
+#define FOSSC_FORMAT_VERSION 2
 /* Documents per postings block: 128 as in Lucene/Tantivy -- large enough for
 ** zstd and for the skip header to be cheap, small enough to skip well. */
 #define FOSSC_BLOCK_DOCS 128
@@ -47,6 +47,8 @@ typedef struct fossc_writer_opts {
 typedef struct fossc_build_stats {
   uint64_t docs, terms, tokens, bytes_in, index_bytes;
   uint64_t postings_bytes, dict_bytes, store_bytes;
+  uint64_t trans_bytes; /* section TRANS (the translation lexicon): in
+                        ** index_bytes, not in dict_bytes */
   uint64_t runs; /* sorted runs spilled under the memory limit */
   uint64_t memory_floor; /* under a memory limit: the most the build still
                          ** needed right after a spill (its accounting or

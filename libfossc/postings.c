@@ -46,6 +46,73 @@ static int read_doc(const uint8_t **p, const uint8_t *end, uint32_t *prev,
   return 0;
 }
 
+/* The short form's block max: the least q with q / scale >= w, computed
+** with the reader's own expression so that the bound holds exactly. */
+static uint8_t quantize_max(float w) {
+  uint32_t q = (uint32_t)(w * FOSSC_SHORT_MAX_SCALE);
+  while (q < 255 && (float)q / FOSSC_SHORT_MAX_SCALE < w) q++;
+  return (uint8_t)q;
+}
+
+/* One encoded block: its body appended to *bodies, its header fields. */
+typedef struct {
+  uint32_t last, n;
+  float max_w;
+  uint8_t flags;
+} enc_block;
+
+/* Appends block docs[0..n)'s body to *bodies: the documents region (n-1
+** document deltas, the last document being in the header; n tf codes:
+** raw varints, decoded for every block a query touches), then the
+** positions region (zstd when that pays: decompressed only when a phrase
+** or proximity needs positions). */
+static int encode_block(const enc_doc *docs, uint32_t n, uint32_t block_prev,
+                        const fossc_norms_view *nv, ZSTD_CCtx *cctx, int level,
+                        fossc_buf *scratch, fossc_buf *bodies, enc_block *out) {
+  fossc_buf_reset(scratch);
+  float max_w = 0;
+  uint32_t bp = block_prev;
+  for (uint32_t k = 0; k + 1 < n; k++) {
+    fossc_buf_put_varint(scratch, docs[k].doc - bp - 1);
+    bp = docs[k].doc;
+  }
+  for (uint32_t k = 0; k < n; k++) {
+    /* Titles rarely hold the term: tf_title 0 costs no byte. */
+    fossc_buf_put_varint(scratch,
+                         (uint64_t)docs[k].tfb << 1 | (docs[k].tft != 0));
+    if (docs[k].tft) fossc_buf_put_varint(scratch, docs[k].tft - 1);
+    uint32_t d = docs[k].doc;
+    float w = fossc_bm25f_w(docs[k].tft, docs[k].tfb, nv->title_len[d],
+                            nv->body_len[d], nv->avg_title, nv->avg_body);
+    if (w > max_w) max_w = w;
+  }
+  size_t docs_len = scratch->len;
+  for (uint32_t k = 0; k < n; k++)
+    fossc_buf_append(scratch, docs[k].pos,
+                     (size_t)(docs[k].pos_end - docs[k].pos));
+  if (scratch->oom) return FOSSC_ERR_NOMEM;
+  fossc_buf_append(bodies, scratch->data, docs_len);
+  const char *pos = scratch->data + docs_len;
+  size_t pos_len = scratch->len - docs_len;
+  uint8_t flags = 0;
+  if (pos_len >= FOSSC_BLOCK_MIN_COMPRESS) {
+    size_t bound = ZSTD_compressBound(pos_len);
+    if (fossc_buf_reserve(bodies, bound)) return FOSSC_ERR_NOMEM;
+    size_t z = ZSTD_compressCCtx(cctx, bodies->data + bodies->len, bound, pos,
+                                 pos_len, level);
+    if (!ZSTD_isError(z) && z < pos_len) {
+      bodies->len += z;
+      flags |= FOSSC_BLOCK_ZSTD;
+    }
+  }
+  if (!(flags & FOSSC_BLOCK_ZSTD)) fossc_buf_append(bodies, pos, pos_len);
+  out->last = docs[n - 1].doc;
+  out->n = n;
+  out->max_w = max_w;
+  out->flags = flags;
+  return bodies->oom ? FOSSC_ERR_NOMEM : FOSSC_OK;
+}
+
 int fossc_postings_encode(const uint8_t *raw, size_t raw_len, uint32_t df,
                           const fossc_norms_view *nv, ZSTD_CCtx *cctx,
                           int level, fossc_buf *scratch, fossc_buf *out) {
@@ -54,6 +121,7 @@ int fossc_postings_encode(const uint8_t *raw, size_t raw_len, uint32_t df,
   enc_doc docs[FOSSC_BLOCK_DOCS];
   fossc_buf hdrs = FOSSC_BUF_INIT, bodies = FOSSC_BUF_INIT;
   uint32_t nblocks = 0, seen = 0, block_prev = UINT32_MAX;
+  enc_block blk = {0};
   int rc = FOSSC_OK;
 
   while (p < end) {
@@ -67,68 +135,31 @@ int fossc_postings_encode(const uint8_t *raw, size_t raw_len, uint32_t df,
       raw_bytes += (size_t)(docs[n].pos_end - docs[n].pos) + 12;
       n++;
     }
-    /* Block body: varint length of the documents region, the documents
-    ** region (doc deltas, tf pairs: raw varints, decoded for every block a
-    ** query touches), then the positions region (zstd when that pays:
-    ** decompressed only when a phrase or proximity needs positions). */
-    fossc_buf_reset(scratch);
-    float max_w = 0;
-    uint32_t bp = block_prev;
-    for (uint32_t k = 0; k < n; k++) {
-      fossc_buf_put_varint(scratch, docs[k].doc - bp - 1);
-      bp = docs[k].doc;
-    }
-    for (uint32_t k = 0; k < n; k++) {
-      fossc_buf_put_varint(scratch, docs[k].tft);
-      fossc_buf_put_varint(scratch, docs[k].tfb);
-      uint32_t d = docs[k].doc;
-      float w = fossc_bm25f_w(docs[k].tft, docs[k].tfb, nv->title_len[d],
-                              nv->body_len[d], nv->avg_title, nv->avg_body);
-      if (w > max_w) max_w = w;
-    }
-    size_t docs_len = scratch->len;
-    for (uint32_t k = 0; k < n; k++)
-      fossc_buf_append(scratch, docs[k].pos,
-                       (size_t)(docs[k].pos_end - docs[k].pos));
-    if (scratch->oom) {
-      rc = FOSSC_ERR_NOMEM;
+    if ((rc = encode_block(docs, n, block_prev, nv, cctx, level, scratch,
+                           &bodies, &blk)))
       goto done;
-    }
-    fossc_buf_put_varint(&bodies, docs_len);
-    fossc_buf_append(&bodies, scratch->data, docs_len);
-    const char *pos = scratch->data + docs_len;
-    size_t pos_len = scratch->len - docs_len;
-    uint8_t flags = 0;
-    if (pos_len >= FOSSC_BLOCK_MIN_COMPRESS) {
-      size_t bound = ZSTD_compressBound(pos_len);
-      if (fossc_buf_reserve(&bodies, bound)) {
-        rc = FOSSC_ERR_NOMEM;
-        goto done;
-      }
-      size_t z = ZSTD_compressCCtx(cctx, bodies.data + bodies.len, bound, pos,
-                                   pos_len, level);
-      if (!ZSTD_isError(z) && z < pos_len) {
-        bodies.len += z;
-        flags |= FOSSC_BLOCK_ZSTD;
-      }
-    }
-    if (!(flags & FOSSC_BLOCK_ZSTD)) fossc_buf_append(&bodies, pos, pos_len);
-    fossc_buf_put_u32(&hdrs, bp);
+    /* Long-form header; dropped again when the list has one block. */
+    fossc_buf_put_u32(&hdrs, blk.last);
     fossc_buf_put_u32(&hdrs, (uint32_t)bodies.len);
-    put_f32(&hdrs, max_w);
+    put_f32(&hdrs, blk.max_w);
     fossc_buf_putc(&hdrs, (char)(n - 1));
-    fossc_buf_putc(&hdrs, (char)flags);
-    fossc_buf_put_u16(&hdrs, 0);
-    block_prev = bp;
+    fossc_buf_putc(&hdrs, (char)blk.flags);
+    block_prev = blk.last;
     nblocks++;
     seen += n;
   }
-  if (seen != df) {
+  if (seen != df || nblocks == 0) {
     rc = FOSSC_ERR_INTERNAL;
     goto done;
   }
-  fossc_buf_put_varint(out, nblocks);
-  fossc_buf_append(out, hdrs.data, hdrs.len);
+  if (nblocks == 1) {
+    fossc_buf_put_varint(out, 2u | blk.flags);
+    fossc_buf_putc(out, (char)quantize_max(blk.max_w));
+    fossc_buf_put_varint(out, blk.last);
+  } else {
+    fossc_buf_put_varint(out, (uint64_t)nblocks << 1);
+    fossc_buf_append(out, hdrs.data, hdrs.len);
+  }
   fossc_buf_append(out, bodies.data, bodies.len);
   if (hdrs.oom || bodies.oom || out->oom) rc = FOSSC_ERR_NOMEM;
 done:
@@ -138,60 +169,109 @@ done:
 }
 
 /* ------------------------------------------------------------- cursor */
+/* fossc_get_varint with the one-byte case inline: most doc deltas, tf codes
+** and list heads are below 128, and decoding them is the cursor's work. */
+static inline int get_vint(const uint8_t **p, const uint8_t *end,
+                           uint64_t *out) {
+  if (*p < end && **p < 0x80) {
+    *out = *(*p)++;
+    return 0;
+  }
+  return fossc_get_varint(p, end, out);
+}
+
+int fossc_postings_head(const uint8_t *list, size_t len, uint32_t df,
+                        fossc_postings_hdr *h) {
+  const uint8_t *p = list, *end = list + len;
+  uint64_t head;
+  if (get_vint(&p, end, &head)) return -1;
+  uint64_t nb = head >> 1;
+  if (nb == 0 || nb > df) return -1;
+  if (nb == 1) {
+    uint64_t last;
+    if (df > FOSSC_BLOCK_DOCS || p >= end) return -1;
+    h->short_max = p++;
+    if (get_vint(&p, end, &last) || last >= FOSSC_DOC_END) return -1;
+    h->hdrs = NULL;
+    h->last = (uint32_t)last;
+    h->flags = (uint8_t)(head & 1);
+  } else {
+    if ((head & 1) || (size_t)(end - p) / FOSSC_BLOCK_HDR_BYTES < nb)
+      return -1;
+    h->short_max = NULL;
+    h->hdrs = p;
+    p += nb * FOSSC_BLOCK_HDR_BYTES;
+    h->last = fossc_rd32(h->hdrs + (nb - 1) * FOSSC_BLOCK_HDR_BYTES);
+    h->flags = 0;
+  }
+  h->nblocks = (uint32_t)nb;
+  h->bodies = p;
+  h->bodies_len = (size_t)(end - p);
+  return 0;
+}
+
 static void set_corrupt(fossc_pcursor *c) {
   c->corrupt = 1;
   c->doc = FOSSC_DOC_END;
   c->n = c->i = 0;
 }
 
+/* Long form only (nblocks >= 2). */
 static uint32_t hdr_last(const fossc_pcursor *c, uint32_t b) {
   return fossc_rd32(c->hdrs + (size_t)b * FOSSC_BLOCK_HDR_BYTES);
 }
 
-/* Decodes block b's documents and frequencies; leaves positions for later. */
+/* Decodes the documents and frequencies of the block body [body, bend)
+** holding n documents, the last one `last`, after document `prev`
+** (UINT32_MAX before the first block); leaves positions for later. */
+static int decode_block(fossc_pcursor *c, const uint8_t *body,
+                        const uint8_t *bend, uint32_t n, uint32_t prev,
+                        uint32_t last, uint8_t flags) {
+  const uint8_t *p = body;
+  if (last >= FOSSC_DOC_END) return -1;
+  uint64_t pv = prev == UINT32_MAX ? 0 : (uint64_t)prev + 1;
+  for (uint32_t k = 0; k + 1 < n; k++) {
+    uint64_t d;
+    if (get_vint(&p, bend, &d) || d >= FOSSC_MAX_DOCS) return -1;
+    uint64_t doc = pv + d;
+    if (doc >= last) return -1; /* documents increase up to `last` */
+    c->docs[k] = (uint32_t)doc;
+    pv = doc + 1;
+  }
+  if (last < pv) return -1;
+  c->docs[n - 1] = last;
+  for (uint32_t k = 0; k < n; k++) {
+    uint64_t v, t = 0;
+    if (get_vint(&p, bend, &v) || (v >> 1) > FOSSC_MAX_POSITIONS)
+      return -1;
+    if ((v & 1) &&
+        (get_vint(&p, bend, &t) || t >= FOSSC_MAX_POSITIONS))
+      return -1;
+    c->tft[k] = (v & 1) ? (uint32_t)t + 1 : 0;
+    c->tfb[k] = (uint32_t)(v >> 1);
+    if (c->tft[k] + c->tfb[k] == 0) return -1;
+  }
+  c->pos_zstd = (flags & FOSSC_BLOCK_ZSTD) != 0;
+  c->pos_src = p;
+  c->pos_src_len = (size_t)(bend - p);
+  c->pos_scanned = 0;
+  c->n = n;
+  c->i = 0;
+  c->doc = c->docs[0];
+  return 0;
+}
+
+/* Decodes block b of a long-form list. */
 static int load_block(fossc_pcursor *c, uint32_t b) {
   const uint8_t *h = c->hdrs + (size_t)b * FOSSC_BLOCK_HDR_BYTES;
   uint32_t start = b ? fossc_rd32(h - FOSSC_BLOCK_HDR_BYTES + 4) : 0;
   uint32_t endo = fossc_rd32(h + 4);
   uint32_t n = (uint32_t)h[12] + 1;
-  uint8_t flags = h[13];
   if (endo < start || endo > c->bodies_len || n > FOSSC_BLOCK_DOCS) return -1;
-  const uint8_t *body = c->bodies + start, *bend = c->bodies + endo;
-  uint64_t docs_len;
-  if (fossc_get_varint(&body, bend, &docs_len) ||
-      docs_len > (uint64_t)(bend - body))
-    return -1;
-  size_t blen = (size_t)docs_len;
-  c->pos_zstd = (flags & FOSSC_BLOCK_ZSTD) != 0;
-  c->pos_src = body + blen;
-  c->pos_src_len = (size_t)(bend - body) - blen;
-  const uint8_t *p = body, *end = body + blen;
-  uint32_t prev = b ? hdr_last(c, b - 1) : UINT32_MAX;
-  for (uint32_t k = 0; k < n; k++) {
-    uint64_t d;
-    if (fossc_get_varint(&p, end, &d) || d >= FOSSC_MAX_DOCS) return -1;
-    uint64_t doc = (uint64_t)prev + 1 + d;
-    if (b == 0 && k == 0) doc = d;
-    if (doc >= FOSSC_DOC_END) return -1;
-    c->docs[k] = (uint32_t)doc;
-    prev = (uint32_t)doc;
-  }
-  if (prev != hdr_last(c, b)) return -1;
-  for (uint32_t k = 0; k < n; k++) {
-    uint64_t t, bb;
-    if (fossc_get_varint(&p, end, &t) || fossc_get_varint(&p, end, &bb) ||
-        t > FOSSC_MAX_POSITIONS || bb > FOSSC_MAX_POSITIONS || t + bb == 0)
-      return -1;
-    c->tft[k] = (uint32_t)t;
-    c->tfb[k] = (uint32_t)bb;
-  }
-  if (p != end) return -1; /* the documents region is exactly consumed */
-  c->pos_scanned = 0;
   c->block = b;
-  c->n = n;
-  c->i = 0;
-  c->doc = c->docs[0];
-  return 0;
+  return decode_block(c, c->bodies + start, c->bodies + endo, n,
+                      b ? hdr_last(c, b - 1) : UINT32_MAX, hdr_last(c, b),
+                      h[13]);
 }
 
 void fossc_pcursor_open(fossc_pcursor *c, const uint8_t *list, size_t len,
@@ -200,17 +280,24 @@ void fossc_pcursor_open(fossc_pcursor *c, const uint8_t *list, size_t len,
   c->corrupt = 0;
   c->df = df;
   c->n = c->i = 0;
-  const uint8_t *p = list, *end = list + len;
-  uint64_t nb;
-  if (len == 0 || fossc_get_varint(&p, end, &nb) || nb == 0 || nb > df ||
-      (size_t)(end - p) / FOSSC_BLOCK_HDR_BYTES < nb) {
+  fossc_postings_hdr h;
+  if (len == 0 || fossc_postings_head(list, len, df, &h)) {
     set_corrupt(c);
     return;
   }
-  c->nblocks = (uint32_t)nb;
-  c->hdrs = p;
-  c->bodies = p + nb * FOSSC_BLOCK_HDR_BYTES;
-  c->bodies_len = (size_t)(end - c->bodies);
+  c->nblocks = h.nblocks;
+  c->bodies = h.bodies;
+  c->bodies_len = h.bodies_len;
+  c->block = 0;
+  if (h.nblocks == 1) {
+    /* Short form: hdrs points at the quantized block max. */
+    c->hdrs = h.short_max;
+    if (decode_block(c, h.bodies, h.bodies + h.bodies_len, df, UINT32_MAX,
+                     h.last, h.flags))
+      set_corrupt(c);
+    return;
+  }
+  c->hdrs = h.hdrs;
   /* Block last-doc values must increase, or seeking would loop. */
   for (uint32_t b = 1; b < c->nblocks; b++)
     if (hdr_last(c, b) <= hdr_last(c, b - 1)) {
@@ -244,7 +331,8 @@ uint32_t fossc_pcursor_next(fossc_pcursor *c) {
 
 uint32_t fossc_pcursor_seek(fossc_pcursor *c, uint32_t target) {
   if (c->doc >= target) return c->doc;
-  if (hdr_last(c, c->block) < target) {
+  /* The loaded block's last document is its header's. */
+  if (c->docs[c->n - 1] < target) {
     /* Skip blocks through their headers: binary search on last_doc. */
     uint32_t lo = c->block + 1, hi = c->nblocks;
     while (lo < hi) {
@@ -270,6 +358,7 @@ uint32_t fossc_pcursor_seek(fossc_pcursor *c, uint32_t target) {
 
 float fossc_pcursor_block_max(const fossc_pcursor *c) {
   if (c->doc == FOSSC_DOC_END) return 0;
+  if (c->nblocks == 1) return (float)c->hdrs[0] / FOSSC_SHORT_MAX_SCALE;
   float f;
   uint32_t u = fossc_rd32(c->hdrs + (size_t)c->block * FOSSC_BLOCK_HDR_BYTES + 8);
   memcpy(&f, &u, 4);

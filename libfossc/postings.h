@@ -42,6 +42,23 @@ int fossc_postings_encode(const uint8_t *raw, size_t raw_len, uint32_t df,
                           const fossc_norms_view *norms, ZSTD_CCtx *cctx,
                           int level, fossc_buf *scratch, fossc_buf *out);
 
+/* The head of one postings list, parsed by fossc_postings_head. */
+typedef struct fossc_postings_hdr {
+  uint32_t nblocks; /* 1: short form */
+  uint32_t last;    /* last document of the list */
+  uint8_t flags;    /* short form: the block's flags */
+  const uint8_t *short_max; /* short form: the quantized block max byte */
+  const uint8_t *hdrs;      /* long form: nblocks block headers */
+  const uint8_t *bodies;    /* block bodies, to the end of the list */
+  size_t bodies_len;
+} fossc_postings_hdr;
+
+/* Parses the head of list[0..len) of a term of document frequency df
+** (docs/index-format.md, "Postings list"); checks that the block headers
+** fit in the list. *h points into list. Returns 0, or -1 when malformed. */
+int fossc_postings_head(const uint8_t *list, size_t len, uint32_t df,
+                        fossc_postings_hdr *h);
+
 /* Cursor over one postings list. Decoding state lives inside; buffers grow
 ** on demand and are kept across fossc_pcursor_open calls (reuse cursors). */
 typedef struct fossc_pcursor {

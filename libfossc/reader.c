@@ -15,6 +15,7 @@
 #include <xxhash.h>
 #include <zstd.h>
 
+#include "postings.h"
 #include "reader.h"
 
 /* CURRENT holds one short file name; anything longer is not ours. */
@@ -88,7 +89,8 @@ static int check_header(fossc_index *ix, fossc_error *err) {
   uint32_t version = fossc_rd32(m + 8);
   if (version != FOSSC_FORMAT_VERSION)
     return fossc_error_set(err, FOSSC_ERR_VERSION,
-                           "%s: format version %u, this build reads %d",
+                           "%s: index format %u; rebuild with this "
+                           "fossc-index (it writes and reads format %d)",
                            ix->path, version, FOSSC_FORMAT_VERSION);
   uint32_t nsec = fossc_rd32(m + 12);
   size_t table_end =
@@ -164,30 +166,42 @@ static int check_records(fossc_index *ix, fossc_error *err) {
   ix->avg_title = ix->ndocs ? (float)ix->title_tokens / ix->ndocs : 0;
   ix->avg_body = ix->ndocs ? (float)ix->body_tokens / ix->ndocs : 0;
 
-  if (ix->terms.len != (uint64_t)ix->nterms * FOSSC_TERM_ENTRY_BYTES)
+  if (ix->nterms >= UINT32_MAX ||
+      ix->terms.len != ((uint64_t)ix->nterms + 1) * FOSSC_TERM_ENTRY_BYTES)
     return corrupt(err, ix, "TERMS", "size does not match the term count");
+  /* Offsets start at 0 and grow to the sentinel's, which ends TSTR and
+  ** POSTS. Each term is checked before the ones after it, so its end (the
+  ** next entry's offsets) is bounded by the sections here as well. */
+  const uint8_t *sentinel = fossc_ix_term_entry(ix, ix->nterms);
+  if (fossc_rd32(ix->terms.p) != 0 || fossc_ix_term_post_off(ix->terms.p) != 0 ||
+      fossc_rd32(sentinel) != ix->tstr.len ||
+      fossc_ix_term_post_off(sentinel) != ix->posts.len)
+    return corrupt(err, ix, "TERMS", "offsets do not span TSTR and POSTS");
   const char *prev = NULL;
   uint32_t prev_len = 0;
   for (uint32_t t = 0; t < ix->nterms; t++) {
     const uint8_t *e = fossc_ix_term_entry(ix, t);
-    uint64_t so = fossc_rd32(e), sl = e[20];
-    uint64_t po = fossc_rd64(e + 8), pl = fossc_rd32(e + 16);
-    uint32_t df = fossc_rd32(e + 4);
-    if (sl == 0 || so + sl > ix->tstr.len)
+    const uint8_t *next = e + FOSSC_TERM_ENTRY_BYTES;
+    uint32_t so = fossc_rd32(e), df = fossc_rd32(e + 4);
+    uint64_t po = fossc_ix_term_post_off(e);
+    if (fossc_rd32(next) <= so || fossc_rd32(next) - so > FOSSC_MAX_STR_BYTES ||
+        fossc_rd32(next) > ix->tstr.len)
       return corrupt(err, ix, "TERMS", "term string out of TSTR");
-    if (po > ix->posts.len || pl > ix->posts.len - po || pl == 0 || df == 0 ||
+    if (fossc_ix_term_post_off(next) <= po ||
+        fossc_ix_term_post_off(next) > ix->posts.len || df == 0 ||
         df > ix->ndocs)
       return corrupt(err, ix, "TERMS", "postings out of POSTS or bad df");
-    /* The last block's last document bounds every document of the list
+    uint32_t sl = fossc_rd32(next) - so;
+    /* The list's last document bounds every document of the list
     ** (documents increase strictly, which the cursor checks as it decodes),
     ** so no posting can name a document past the norms and the store. */
-    const uint8_t *pp = ix->posts.p + po, *pe = pp + pl;
-    uint64_t nb;
-    if (fossc_get_varint(&pp, pe, &nb) || nb == 0 || nb > df ||
-        (uint64_t)(pe - pp) / FOSSC_BLOCK_HDR_BYTES < nb ||
-        fossc_rd32(pp + (nb - 1) * FOSSC_BLOCK_HDR_BYTES) >= ix->ndocs)
-      return corrupt(err, ix, "POSTS", "a postings list names a document "
-                     "past the last one");
+    fossc_postings_hdr h;
+    if (fossc_postings_head(ix->posts.p + po,
+                            (size_t)(fossc_ix_term_post_off(next) - po), df,
+                            &h) ||
+        h.last >= ix->ndocs)
+      return corrupt(err, ix, "POSTS", "a postings list is malformed or "
+                     "names a document past the last one");
     const char *s = (const char *)ix->tstr.p + so;
     if (prev) {
       int c = memcmp(prev, s, prev_len < sl ? prev_len : sl);
@@ -195,14 +209,15 @@ static int check_records(fossc_index *ix, fossc_error *err) {
         return corrupt(err, ix, "TERMS", "terms not in strictly sorted order");
     }
     prev = s;
-    prev_len = (uint32_t)sl;
+    prev_len = sl;
   }
   if (ix->words.len != (uint64_t)ix->nwords * FOSSC_WORD_ENTRY_BYTES)
     return corrupt(err, ix, "WORDS", "size does not match the word count");
   for (uint32_t w = 0; w < ix->nwords; w++) {
     const uint8_t *e = ix->words.p + (size_t)w * FOSSC_WORD_ENTRY_BYTES;
-    if (e[8] == 0 || (uint64_t)fossc_rd32(e) + e[8] > ix->wstr.len ||
-        fossc_rd32(e + 4) >= ix->nterms)
+    uint64_t so = fossc_rd32(e);
+    if (so >= ix->wstr.len || ix->wstr.p[so] == 0 ||
+        ix->wstr.p[so] > ix->wstr.len - so - 1 || fossc_rd32(e + 4) >= ix->nterms)
       return corrupt(err, ix, "WORDS", "entry out of bounds");
   }
   if (ix->norms.len != (uint64_t)ix->ndocs * FOSSC_NORM_ENTRY_BYTES)
@@ -364,7 +379,8 @@ void fossc_index_stats_json(const fossc_index *ix, fossc_buf *out) {
       "{\"format_version\":%d,\"docs\":%u,\"docs_en\":%u,\"docs_es\":%u,"
       "\"terms\":%u,\"words\":%u,\"tokens\":%llu,\"index_bytes\":%zu,"
       "\"postings_bytes\":%llu,\"dictionary_bytes\":%llu,"
-      "\"store_bytes\":%llu,\"avg_title_words\":%.2f,"
+      "\"store_bytes\":%llu,\"translation_bytes\":%llu,"
+      "\"avg_title_words\":%.2f,"
       "\"avg_body_words\":%.2f,\"translation\":",
       FOSSC_FORMAT_VERSION, ix->ndocs, ix->docs_en, ix->docs_es, ix->nterms,
       ix->nwords, (unsigned long long)(ix->title_tokens + ix->body_tokens),
@@ -373,12 +389,25 @@ void fossc_index_stats_json(const fossc_index *ix, fossc_buf *out) {
                            ix->wstr.len),
       (unsigned long long)(ix->docs.len + ix->dblk.len + ix->ddoc.len +
                            ix->flds.len + ix->fblk.len),
-      ix->avg_title, ix->avg_body);
+      (unsigned long long)ix->trans.len, ix->avg_title, ix->avg_body);
   if (ix->has_lex)
     fossc_lexicon_info_json(&ix->lex, out);
   else
     fossc_buf_puts(out, "null");
-  fossc_buf_putc(out, '}');
+  /* Every known section's size: where the bytes are. dictionary_bytes is
+  ** TERMS + TSTR + WORDS + WSTR; TRANS (a bilingual lexicon, not this
+  ** corpus's dictionary) is translation_bytes; all count in index_bytes. */
+  fossc_buf_puts(out, ",\"sections\":{");
+  int first = 1;
+  for (size_t k = 0; k < sizeof sections / sizeof sections[0]; k++) {
+    const fossc_section *sec =
+        (const fossc_section *)((const char *)ix + sections[k].off);
+    if (!sec->p) continue;
+    fossc_buf_printf(out, "%s\"%s\":%llu", first ? "" : ",", sections[k].name,
+                     (unsigned long long)sec->len);
+    first = 0;
+  }
+  fossc_buf_puts(out, "}}");
 }
 
 static int get_str(const uint8_t **p, const uint8_t *end, const char **s,

@@ -34,16 +34,21 @@ struct fossc_index {
   int has_lex;
 };
 
-/* Term entry accessors (no checks: fossc_index_open validated every entry). */
+/* Term entry accessors (no checks: fossc_index_open validated every entry,
+** the sentinel entry nterms included, whose offsets end TSTR and POSTS). */
 static inline const uint8_t *fossc_ix_term_entry(const fossc_index *ix,
                                                  uint32_t t) {
   return ix->terms.p + (size_t)t * FOSSC_TERM_ENTRY_BYTES;
 }
+static inline uint64_t fossc_ix_term_post_off(const uint8_t *e) {
+  return fossc_rd32(e + 8) | (uint64_t)e[12] << 32;
+}
 static inline const char *fossc_ix_term_str(const fossc_index *ix, uint32_t t,
                                             uint32_t *len) {
   const uint8_t *e = fossc_ix_term_entry(ix, t);
-  *len = e[20];
-  return (const char *)ix->tstr.p + fossc_rd32(e);
+  uint32_t off = fossc_rd32(e);
+  *len = fossc_rd32(e + FOSSC_TERM_ENTRY_BYTES) - off;
+  return (const char *)ix->tstr.p + off;
 }
 static inline uint32_t fossc_ix_term_df(const fossc_index *ix, uint32_t t) {
   return fossc_rd32(fossc_ix_term_entry(ix, t) + 4);
@@ -51,14 +56,16 @@ static inline uint32_t fossc_ix_term_df(const fossc_index *ix, uint32_t t) {
 static inline const uint8_t *fossc_ix_term_postings(const fossc_index *ix,
                                                     uint32_t t, size_t *len) {
   const uint8_t *e = fossc_ix_term_entry(ix, t);
-  *len = fossc_rd32(e + 16);
-  return ix->posts.p + fossc_rd64(e + 8);
+  uint64_t off = fossc_ix_term_post_off(e);
+  *len = (size_t)(fossc_ix_term_post_off(e + FOSSC_TERM_ENTRY_BYTES) - off);
+  return ix->posts.p + off;
 }
 static inline const char *fossc_ix_word_str(const fossc_index *ix, uint32_t w,
                                             uint32_t *len) {
-  const uint8_t *e = ix->words.p + (size_t)w * FOSSC_WORD_ENTRY_BYTES;
-  *len = e[8];
-  return (const char *)ix->wstr.p + fossc_rd32(e);
+  const uint8_t *r =
+      ix->wstr.p + fossc_rd32(ix->words.p + (size_t)w * FOSSC_WORD_ENTRY_BYTES);
+  *len = r[0];
+  return (const char *)r + 1;
 }
 static inline uint32_t fossc_ix_word_term(const fossc_index *ix, uint32_t w) {
   return fossc_rd32(ix->words.p + (size_t)w * FOSSC_WORD_ENTRY_BYTES + 4);

@@ -1198,6 +1198,15 @@ static int make_encode_job(fossc_writer *w, post_state *ps, fossc_wjob **out) {
   return 0;
 }
 
+/* Appends one TERMS entry (docs/index-format.md, "TERMS entry"). */
+static void put_term_entry(fossc_buf *b, uint64_t str_off, uint32_t df,
+                           uint64_t post_off) {
+  fossc_buf_put_u32(b, (uint32_t)str_off);
+  fossc_buf_put_u32(b, df);
+  fossc_buf_put_u32(b, (uint32_t)post_off);
+  fossc_buf_putc(b, (char)(post_off >> 32));
+}
+
 /* Writes a finished encoding job's lists and their TERMS entries. */
 static int merge_encode(fossc_writer *w, post_state *ps, fossc_sec_writer *s,
                         fossc_wjob *j) {
@@ -1209,12 +1218,7 @@ static int merge_encode(fossc_writer *w, post_state *ps, fossc_sec_writer *s,
     int rc = fossc_sw_write(s, j->enc_out.data + at, len);
     if (rc) return rc;
     at += len;
-    fossc_buf_put_u32(&ps->terms, (uint32_t)ps->str_off);
-    fossc_buf_put_u32(&ps->terms, t->df);
-    fossc_buf_put_u64(&ps->terms, ps->post_off);
-    fossc_buf_put_u32(&ps->terms, len);
-    fossc_buf_putc(&ps->terms, (char)t->len);
-    fossc_buf_append(&ps->terms, "\0\0\0", 3);
+    put_term_entry(&ps->terms, ps->str_off, t->df, ps->post_off);
     ps->str_off += t->len;
     ps->post_off += len;
     if (!ps->cur) term_drop_raw(w, t); /* encoded: release as we go */
@@ -1325,6 +1329,19 @@ static int write_sections(fossc_writer *w, fossc_sec_writer *s,
   if ((rc = write_postings(w, s, &ps))) goto done;
   fossc_sw_end(s, FOSSC_SEC_POSTS);
   st->postings_bytes = ps.post_off;
+  /* The sentinel entry: the term lengths and list lengths are differences
+  ** of offsets; the offsets are bounded by the format. */
+  put_term_entry(&ps.terms, ps.str_off, 0, ps.post_off);
+  if (ps.str_off > UINT32_MAX || ps.post_off >> (8 * FOSSC_TERM_OFF_BYTES)) {
+    rc = fail(w, FOSSC_ERR_INPUT,
+              "the index would need more than 4 GiB of term strings or "
+              "1 TiB of postings");
+    goto done;
+  }
+  if (ps.terms.oom) {
+    rc = FOSSC_ERR_NOMEM;
+    goto done;
+  }
   if ((rc = fossc_sw_section(s, FOSSC_SEC_TERMS, ps.terms.data, ps.terms.len)))
     goto done;
   st->dict_bytes = ps.terms.len + tstr_len;
@@ -1338,15 +1355,19 @@ static int write_sections(fossc_writer *w, fossc_sec_writer *s,
   for (uint32_t i = 0; i < w->npairs; i++) {
     uint32_t word = (uint32_t)(w->pairs[i] >> 32);
     if (word != prev_word) {
+      /* One WSTR record per distinct word: u8 length, then the bytes. */
       wstr_at = (uint32_t)scratch.len;
+      fossc_buf_putc(&scratch, (char)w->word_len[word]);
       fossc_buf_append(&scratch, w->wstrs.data + w->word_off[word],
                        w->word_len[word]);
       prev_word = word;
     }
     fossc_buf_put_u32(&b, wstr_at);
     fossc_buf_put_u32(&b, rank[(uint32_t)w->pairs[i]]);
-    fossc_buf_putc(&b, (char)w->word_len[word]);
-    fossc_buf_append(&b, "\0\0\0", 3);
+  }
+  if (scratch.len > UINT32_MAX) {
+    rc = fail(w, FOSSC_ERR_INPUT, "more than 4 GiB of word strings");
+    goto done;
   }
   if (b.oom || scratch.oom) {
     rc = FOSSC_ERR_NOMEM;
@@ -1403,10 +1424,13 @@ static int write_sections(fossc_writer *w, fossc_sec_writer *s,
   fossc_sw_end(s, FOSSC_SEC_DOCS);
   st->store_bytes = fs->comp.len + fs->blk.len + bs->comp.len + bs->blk.len +
                     b.len;
-  for (int i = 0; i < w->nextra; i++)
+  for (int i = 0; i < w->nextra; i++) {
     if ((rc = fossc_sw_section(s, w->extra_name[i], w->extra[i].data,
                                w->extra[i].len)))
       goto done;
+    if (!strcmp(w->extra_name[i], FOSSC_SEC_TRANS))
+      st->trans_bytes += w->extra[i].len;
+  }
 done:
   if (rc && w->ferr.code) rc = w->ferr.code;
   fossc_free(order);

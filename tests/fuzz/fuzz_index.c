@@ -2,7 +2,7 @@
 ** recomputes every section checksum and the header checksum first, so the
 ** mutations reach the bounds checks and decoders behind them instead of
 ** stopping at the checksums; then the index is opened, searched, and every
-** document fetched. Seed: tests/golden/v1/fossc-000001.idx. */
+** document fetched. Seed: tests/golden/v2/fossc-000001.idx. */
 #include <fcntl.h>
 #include <stdint.h>
 #include <stdio.h>

@@ -9,8 +9,12 @@
 
 #include "../harness.h"
 #include "../lib/itest.h"
+#include <xxhash.h>
+
 #include "format.h"
 #include "index.h"
+#include "postings.h"
+#include "reader.h"
 #include "search.h"
 
 #define NDOCS 700 /* > 5 postings blocks for common words */
@@ -229,12 +233,23 @@ TEST(corruption_is_refused_with_section) {
   CHECK(fossc_index_open("/nonexistent-fossc", &ix, &err) == FOSSC_ERR_NOTFOUND);
 }
 
-/* The committed golden index (format version 1) still opens and answers,
+/* A version 1 index (the committed tests/golden/v1) is refused with a
+** message that says what to do. */
+TEST(golden_v1_refused) {
+  fossc_index *ix = NULL;
+  fossc_error err = {0};
+  CHECK(fossc_index_open("tests/golden/v1", &ix, &err) == FOSSC_ERR_VERSION);
+  CHECK(ix == NULL);
+  CHECK_MSG(strstr(err.msg, "index format 1; rebuild with this fossc-index"),
+            "%s", err.msg);
+}
+
+/* The committed golden index (format version 2) still opens and answers,
 ** and today's writer reproduces it byte for byte from its corpus. */
-TEST(golden_v1) {
+TEST(golden_v2) {
   fossc_index *ix;
   fossc_error err = {0};
-  CHECK_MSG(fossc_index_open("tests/golden/v1", &ix, &err) == 0, "%s", err.msg);
+  CHECK_MSG(fossc_index_open("tests/golden/v2", &ix, &err) == 0, "%s", err.msg);
   fossc_searcher *s;
   CHECK(fossc_searcher_create(&s, &err) == 0);
   fossc_search_req r = {"energía", strlen("energía"), 10, 0, 0, 1, 0};
@@ -252,7 +267,7 @@ TEST(golden_v1) {
   snprintf(cmd, sizeof cmd, "%s/fossc-index build tests/golden/corpus.jsonl -o %s --quiet --no-translation",
            bin, dir);
   CHECK(system(cmd) == 0);
-  fossc_t_current_file("tests/golden/v1", fa, sizeof fa);
+  fossc_t_current_file("tests/golden/v2", fa, sizeof fa);
   fossc_t_current_file(dir, fb, sizeof fb);
   size_t la, lb;
   char *x = fossc_t_read_file(fa, &la), *y = fossc_t_read_file(fb, &lb);
@@ -260,6 +275,243 @@ TEST(golden_v1) {
   free(x);
   free(y);
   CHECK_MSG(same, "%s differs from %s", fb, fa);
+}
+
+/* ------------------------------------------------- postings codec, v2 */
+#define CODEC_DOCS 2000
+
+static uint32_t codec_title[CODEC_DOCS], codec_body[CODEC_DOCS];
+
+/* Document k of a synthetic list: every `step`-th document from `first`;
+** tf_title 0 mostly (the one-byte tf code), sometimes 1..3; tf_body
+** 0..200 (a two-byte code); positions 3, 10, 17, ... */
+static void codec_doc(uint32_t k, uint32_t first, uint32_t step, uint32_t *d,
+                      uint32_t *tt, uint32_t *tb) {
+  *d = first + k * step;
+  *tt = k % 7 == 3 ? k % 3 + 1 : 0;
+  *tb = (k * 37) % 201;
+  if (*tt + *tb == 0) *tb = 1;
+}
+
+static void codec_stream(fossc_buf *raw, uint32_t df, uint32_t first,
+                         uint32_t step) {
+  uint32_t prev = UINT32_MAX;
+  for (uint32_t k = 0; k < df; k++) {
+    uint32_t d, tt, tb;
+    codec_doc(k, first, step, &d, &tt, &tb);
+    fossc_buf_put_varint(raw, d - prev - 1);
+    prev = d;
+    fossc_buf_put_varint(raw, tt);
+    fossc_buf_put_varint(raw, tb);
+    for (uint32_t j = 0; j < tt + tb; j++) fossc_buf_put_varint(raw, j ? 7 : 3);
+  }
+}
+
+TEST(postings_round_trip_short_and_long) {
+  for (uint32_t d = 0; d < CODEC_DOCS; d++) {
+    codec_title[d] = 3 + d % 5;
+    codec_body[d] = 100 + d % 900;
+  }
+  fossc_norms_view nv = {codec_body, (const uint16_t *)NULL, 550, 5};
+  uint16_t tl[CODEC_DOCS];
+  for (uint32_t d = 0; d < CODEC_DOCS; d++) tl[d] = (uint16_t)codec_title[d];
+  nv.title_len = tl;
+  ZSTD_CCtx *cc = ZSTD_createCCtx();
+  ZSTD_DCtx *dc = ZSTD_createDCtx();
+  /* df 1 and 128: one block (short form); 129 and 700: long form. */
+  static const uint32_t dfs[] = {1, 2, 128, 129, 700};
+  for (size_t t = 0; t < sizeof dfs / sizeof dfs[0]; t++) {
+    uint32_t df = dfs[t], first = 5, step = df > 500 ? 2 : 3;
+    fossc_buf raw = FOSSC_BUF_INIT, out = FOSSC_BUF_INIT, sc = FOSSC_BUF_INIT;
+    codec_stream(&raw, df, first, step);
+    CHECK(fossc_postings_encode((const uint8_t *)raw.data, raw.len, df, &nv,
+                                cc, 3, &sc, &out) == FOSSC_OK);
+    fossc_postings_hdr h;
+    CHECK(fossc_postings_head((const uint8_t *)out.data, out.len, df, &h) == 0);
+    CHECK_MSG(h.nblocks == (df + FOSSC_BLOCK_DOCS - 1) / FOSSC_BLOCK_DOCS,
+              "df %u: %u blocks", df, h.nblocks);
+    CHECK(h.last == first + (df - 1) * step);
+    if (df == 1) /* head, max byte, doc, tf code, 1 position */
+      CHECK_MSG(out.len == 5, "df 1 list is %zu bytes", out.len);
+    fossc_pcursor c = {0};
+    fossc_pcursor_open(&c, (const uint8_t *)out.data, out.len, df, dc);
+    for (uint32_t k = 0; k < df; k++) {
+      uint32_t d, tt, tb;
+      codec_doc(k, first, step, &d, &tt, &tb);
+      CHECK_MSG(c.doc == d && !c.corrupt, "df %u doc %u: got %u", df, k, c.doc);
+      CHECK(c.tft[c.i] == tt && c.tfb[c.i] == tb);
+      float w = fossc_bm25f_w(tt, tb, tl[d], codec_body[d], 5, 550);
+      float bm = fossc_pcursor_block_max(&c);
+      CHECK_MSG(bm >= w, "block max %f below %f", bm, w);
+      /* One document: its own saturation, rounded up to 1/255. */
+      if (df == 1) CHECK_MSG(bm <= w + 1.0f / 255, "%f for %f", bm, w);
+      const uint32_t *pos;
+      CHECK(fossc_pcursor_positions(&c, &pos) == tt + tb);
+      CHECK(pos[0] == 3 && (tt + tb < 2 || pos[1] == 10));
+      fossc_pcursor_next(&c);
+    }
+    CHECK(c.doc == FOSSC_DOC_END && !c.corrupt);
+    /* Seeking: into the middle, across blocks, past the end. */
+    fossc_pcursor_open(&c, (const uint8_t *)out.data, out.len, df, dc);
+    uint32_t target = first + (df / 2) * step + 1;
+    uint32_t want = df / 2 + 1 < df ? first + (df / 2 + 1) * step : FOSSC_DOC_END;
+    CHECK(fossc_pcursor_seek(&c, target) == want);
+    CHECK(fossc_pcursor_seek(&c, first + df * step) == FOSSC_DOC_END);
+    CHECK(!c.corrupt);
+    /* Every truncation and a wrong df are refused without reading past the
+    ** list (ASan runs this too). */
+    for (size_t cut = 0; cut < out.len; cut++) {
+      uint8_t *copy = malloc(cut ? cut : 1);
+      memcpy(copy, out.data, cut);
+      fossc_pcursor_open(&c, copy, cut, df, dc);
+      while (c.doc != FOSSC_DOC_END) {
+        const uint32_t *pos;
+        fossc_pcursor_positions(&c, &pos);
+        fossc_pcursor_next(&c);
+      }
+      free(copy);
+    }
+    fossc_pcursor_open(&c, (const uint8_t *)out.data, out.len, df + 1, dc);
+    while (c.doc != FOSSC_DOC_END) fossc_pcursor_next(&c);
+    if (h.nblocks == 1) CHECK(c.corrupt);
+    fossc_pcursor_release(&c);
+    fossc_buf_free(&raw);
+    fossc_buf_free(&out);
+    fossc_buf_free(&sc);
+  }
+  ZSTD_freeCCtx(cc);
+  ZSTD_freeDCtx(dc);
+}
+
+/* Rewrites the section and header checksums of a file image. */
+static void fix_checksums(uint8_t *m, size_t len) {
+  uint32_t n = fossc_rd32(m + 12);
+  for (uint32_t i = 0; i < n; i++) {
+    uint8_t *e = m + FOSSC_HEADER_BYTES + i * FOSSC_SECTION_ENTRY_BYTES;
+    uint64_t off = fossc_rd64(e + 8), l = fossc_rd64(e + 16), h;
+    if (off > len || l > len - off) continue;
+    h = XXH64(m + off, l, 0);
+    for (int k = 0; k < 8; k++) e[24 + k] = (uint8_t)(h >> (8 * k));
+  }
+  XXH64_state_t *x = XXH64_createState();
+  XXH64_reset(x, 0);
+  XXH64_update(x, m, 40);
+  XXH64_update(x, m + FOSSC_HEADER_BYTES,
+               FOSSC_MAX_SECTIONS * FOSSC_SECTION_ENTRY_BYTES);
+  uint64_t h = XXH64_digest(x);
+  XXH64_freeState(x);
+  for (int k = 0; k < 8; k++) m[40 + k] = (uint8_t)(h >> (8 * k));
+}
+
+static uint8_t *section_of(uint8_t *m, const char *name, uint64_t *len) {
+  uint32_t n = fossc_rd32(m + 12);
+  for (uint32_t i = 0; i < n; i++) {
+    uint8_t *e = m + FOSSC_HEADER_BYTES + i * FOSSC_SECTION_ENTRY_BYTES;
+    if (strncmp((const char *)e, name, 8) == 0) {
+      *len = fossc_rd64(e + 16);
+      return m + fossc_rd64(e + 8);
+    }
+  }
+  return NULL;
+}
+
+/* Files with valid checksums whose records point outside their sections
+** are refused at open, naming the section. */
+TEST(crafted_records_refused) {
+  char dir[300], f[400];
+  snprintf(dir, sizeof dir, "%s/crafted", tmpdir);
+  CHECK(build(dir, 200) == 0);
+  fossc_t_current_file(dir, f, sizeof f);
+  size_t len;
+  char *orig = fossc_t_read_file(f, &len);
+  CHECK(orig != NULL);
+  uint8_t *m = malloc(len);
+  fossc_index *ix;
+  fossc_error err = {0};
+  enum { SENTINEL, STROFF, POST_PAST, STR_PAST, DF_SHORT, LAST_DOC, WSTR_LEN,
+         WORD_TERM, NCASES };
+  static const char *want[NCASES] = {"TERMS", "TERMS", "TERMS", "TERMS",
+                                     "POSTS", "POSTS", "WORDS", "WORDS"};
+  for (int k = 0; k < NCASES; k++) {
+    memcpy(m, orig, len);
+    uint64_t tl, pl, wl, sl;
+    uint8_t *terms = section_of(m, "TERMS", &tl);
+    uint8_t *posts = section_of(m, "POSTS", &pl);
+    uint8_t *words = section_of(m, "WORDS", &wl);
+    uint8_t *wstr = section_of(m, "WSTR", &sl);
+    CHECK(terms && posts && words && wstr);
+    uint32_t nterms = (uint32_t)(tl / FOSSC_TERM_ENTRY_BYTES) - 1;
+    /* The last real term: a document's unique word, a one-block list. */
+    uint8_t *e = terms + (size_t)(nterms - 1) * FOSSC_TERM_ENTRY_BYTES;
+    const uint8_t *list = posts + fossc_rd32(e + 8);
+    switch (k) {
+    case SENTINEL: /* the sentinel's postings offset past POSTS */
+      e[FOSSC_TERM_ENTRY_BYTES + 8]++;
+      break;
+    case STROFF: /* a term string that runs backwards */
+      e[0] = 0xff;
+      e[1] = 0xff;
+      break;
+    case POST_PAST: /* term 1's list far past POSTS: term 0's end too */
+      terms[FOSSC_TERM_ENTRY_BYTES + 12] = 1;
+      break;
+    case STR_PAST: /* term 1's string far past TSTR: term 0's end too */
+      terms[FOSSC_TERM_ENTRY_BYTES + 3] = 0x10;
+      break;
+    case DF_SHORT: /* a one-block list claiming more than a block */
+      CHECK(list[0] == 2 || list[0] == 3);
+      e[4] = FOSSC_BLOCK_DOCS + 1;
+      break;
+    case LAST_DOC: /* a one-block list's last document past the last */
+      CHECK(list[0] == 2 || list[0] == 3);
+      posts[fossc_rd32(e + 8) + 2] = 0xff; /* 16383 */
+      posts[fossc_rd32(e + 8) + 3] = 0x7f;
+      break;
+    case WSTR_LEN: /* the last word's length runs past WSTR */
+      wstr[fossc_rd32(words + wl - FOSSC_WORD_ENTRY_BYTES)] = 0xff;
+      break;
+    case WORD_TERM: /* a word naming the sentinel as its term */
+      words[4] = (uint8_t)nterms;
+      words[5] = (uint8_t)(nterms >> 8);
+      words[6] = words[7] = 0;
+      break;
+    }
+    fix_checksums(m, len);
+    write_file(f, (const char *)m, len);
+    int rc = fossc_index_open(dir, &ix, &err);
+    CHECK_MSG(rc == FOSSC_ERR_CORRUPT, "case %d accepted", k);
+    CHECK_MSG(strstr(err.msg, want[k]) != NULL, "case %d: %s", k, err.msg);
+  }
+  write_file(f, orig, len);
+  CHECK(fossc_index_open(dir, &ix, &err) == 0);
+  fossc_index_free(ix);
+  free(m);
+  free(orig);
+}
+
+/* Term and word strings and lists come back through the accessors. */
+TEST(dictionary_accessors) {
+  char dir[300];
+  snprintf(dir, sizeof dir, "%s/a", tmpdir); /* built by round_trip */
+  fossc_index *ix;
+  fossc_error err = {0};
+  CHECK(fossc_index_open(dir, &ix, &err) == 0);
+  uint32_t t = fossc_ix_find_term(ix, "wcc", 3);
+  CHECK(t != FOSSC_HTAB_EMPTY);
+  uint32_t len;
+  const char *s = fossc_ix_term_str(ix, t, &len);
+  CHECK(len == 3 && memcmp(s, "wcc", 3) == 0);
+  CHECK(fossc_ix_term_df(ix, t) == NDOCS / 2);
+  size_t pl;
+  const uint8_t *p = fossc_ix_term_postings(ix, t, &pl);
+  fossc_postings_hdr h;
+  CHECK(fossc_postings_head(p, pl, NDOCS / 2, &h) == 0 && h.nblocks == 3);
+  uint32_t w = fossc_ix_word_lower_bound(ix, "uniqueaba", 9);
+  s = fossc_ix_word_str(ix, w, &len);
+  CHECK(len == 9 && memcmp(s, "uniqueaba", 9) == 0);
+  s = fossc_ix_term_str(ix, fossc_ix_word_term(ix, w), &len);
+  CHECK(len >= 6 && memcmp(s, "unique", 6) == 0);
+  fossc_index_free(ix);
 }
 
 int main(void) {
@@ -270,7 +522,11 @@ int main(void) {
   RUN(rebuild_switches_generation);
   RUN(failed_build_keeps_old_index);
   RUN(corruption_is_refused_with_section);
-  RUN(golden_v1);
+  RUN(golden_v1_refused);
+  RUN(golden_v2);
+  RUN(postings_round_trip_short_and_long);
+  RUN(crafted_records_refused);
+  RUN(dictionary_accessors);
   char cmd[300];
   snprintf(cmd, sizeof cmd, "rm -rf %s", tmpdir);
   if (system(cmd)) return 1;
