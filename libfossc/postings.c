@@ -95,7 +95,7 @@ static int encode_block(const enc_doc *docs, uint32_t n, uint32_t block_prev,
   const char *pos = scratch->data + docs_len;
   size_t pos_len = scratch->len - docs_len;
   uint8_t flags = 0;
-  if (pos_len >= FOSSC_BLOCK_MIN_COMPRESS) {
+  if (FOSSC_COMPRESS_POSITIONS && pos_len >= FOSSC_BLOCK_MIN_COMPRESS) {
     size_t bound = ZSTD_compressBound(pos_len);
     if (fossc_buf_reserve(bodies, bound)) return FOSSC_ERR_NOMEM;
     size_t z = ZSTD_compressCCtx(cctx, bodies->data + bodies->len, bound, pos,
@@ -367,6 +367,7 @@ float fossc_pcursor_block_max(const fossc_pcursor *c) {
 
 float fossc_pcursor_list_max(const fossc_pcursor *c) {
   if (c->corrupt || c->nblocks == 0) return 0;
+  if (c->nblocks == 1) return (float)c->hdrs[0] / FOSSC_SHORT_MAX_SCALE;
   float best = 0;
   for (uint32_t b = 0; b < c->nblocks; b++) {
     float f;
@@ -378,7 +379,8 @@ float fossc_pcursor_list_max(const fossc_pcursor *c) {
 }
 
 uint32_t fossc_pcursor_block_last(const fossc_pcursor *c) {
-  return c->doc == FOSSC_DOC_END ? FOSSC_DOC_END : hdr_last(c, c->block);
+  if (c->doc == FOSSC_DOC_END) return FOSSC_DOC_END;
+  return c->nblocks == 1 ? c->docs[c->n - 1] : hdr_last(c, c->block);
 }
 
 uint32_t fossc_pcursor_positions(fossc_pcursor *c, const uint32_t **out) {
