@@ -5,14 +5,14 @@
 ** CPU per dictionary; see docs/translation.md). Layout learnt from the
 ** public lttoolbox sources (compression, alphabet, transducer, lt-print):
 **
-**   ["LTTB" u64le features]        optional; 0 = the compressed layout below
+**   ["LTTB" u64be features]        optional; 0 = the compressed layout below
 **   letters   n, n x code point     (unused here)
 **   tags      n, n x (len, len x code point)   printed as "<...>"
 **   pairs     n, n x (in + ntags, out + ntags) symbol: < 0 tag -s-1,
 **                                              0 epsilon, > 0 code point
 **   sections  n, n x (name: len, len x code point; transducer)
 **   transducer:
-**     ["LTTD" u64le features]      bit 0: weights follow finals and arcs
+**     ["LTTD" u64be features]      bit 0: weights follow finals and arcs
 **     initial; nfinals, nfinals x (state delta [weight]);
 **     nstates, nstates x (narcs, narcs x (pair delta, target delta [weight]))
 **     target = (state + delta) % nstates
@@ -56,7 +56,6 @@
 ** lt-print's output (lexicon_apertium.c). */
 #define MAX_LISTING_BYTES (256u << 20)
 
-#define LTF_MMAP 1u                  /* file-level: the uncompressed mmap layout */
 #define TDF_WEIGHTS 1u               /* transducer-level: weights present */
 
 typedef struct rd {
@@ -136,7 +135,10 @@ static int header(rd *r, const char *magic, uint64_t *features) {
     fail(r, FOSSC_ERR_CORRUPT, "truncated header");
     return 1;
   }
-  *features = fossc_rd64(r->p + 4);
+  /* lttoolbox 3.6-3.7.1 write the flags most significant byte first. */
+  uint64_t f = 0;
+  for (int i = 4; i < 12; i++) f = f << 8 | r->p[i];
+  *features = f;
   r->p += 12;
   return 1;
 }
@@ -420,10 +422,12 @@ int fossc_lttb_listing(const uint8_t *p, size_t len, const char *name, fossc_buf
   if (len > MAX_FILE_BYTES) return fail(&r, FOSSC_ERR_LIMIT, "file too large");
   uint64_t features;
   header(&r, "LTTB", &features);
-  if (!r.rc && (features & LTF_MMAP))
-    fail(&r, FOSSC_ERR_VERSION, "mmap layout (lttoolbox >= 3.7.2), not read here");
-  else if (!r.rc && features)
-    fail(&r, FOSSC_ERR_VERSION, "file feature flags unknown to this reader");
+  /* lttoolbox 3.7.1 knows no file-level flag; later versions add the mmap
+  ** layout (and may store the flags little-endian): any flag means a
+  ** layout this reader has not been checked against. */
+  if (!r.rc && features)
+    fail(&r, FOSSC_ERR_VERSION, "file feature flags unknown to this reader (a newer "
+                                "lttoolbox layout, such as mmap)");
   uint32_t nletters = count(&r, UINT32_MAX, 1, "letters");
   for (uint32_t i = 0; i < nletters && !r.rc; i++) (void)cint(&r);
   alphabet a = {FOSSC_BUF_INIT, NULL, 0, NULL, 0};
