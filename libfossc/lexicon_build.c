@@ -1,14 +1,17 @@
 /*
 ** Translation lexicon builder, from lt-print listings (see lexicon.h,
-** docs/translation.md; lexicon_apertium.c runs lt-print):
+** docs/translation.md; lexicon_apertium.c gets them from lexicon_lttb.c,
+** or from lt-print for layouts that reader does not know):
 **
 **     AT&T text: "from to in out weight" arcs, "state weight" finals,
 **        "--" between the transducer's sections
 **     -> paths from state 0 to a final state (bounded DFS, cycles skipped)
 **        spell "acero<n><m>" : "steel<n>"
-**     -> lemma pairs of content words, both directions from each file
-**     -> index terms through the indexer's analyzer -> weighted entries
-**     -> sorted, deduplicated blob.
+**     -> lemma pairs of content words (lemmas interned, pairs deduplicated),
+**        both directions from each file
+**     -> index terms through the indexer's analyzer, once per lemma
+**        -> weighted entries over interned strings
+**     -> strings ranked in byte order, entries sorted on ranks -> blob.
 */
 #include "lexicon_int.h"
 

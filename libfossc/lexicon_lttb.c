@@ -251,7 +251,7 @@ static void read_alphabet(rd *r, alphabet *a) {
 
 /* ------------------------------------------------------------- listing */
 
-/* Decimal digits of v, right-aligned in d[0..10); returns the count. */
+/* Writes the decimal digits of v at d (at most 10); returns the count. */
 static size_t put_u32(char *d, uint32_t v) {
   char t[10];
   size_t n = 0;
