@@ -1,14 +1,17 @@
 /*
 ** Translation lexicon builder, from lt-print listings (see lexicon.h,
-** docs/translation.md; lexicon_apertium.c runs lt-print):
+** docs/translation.md; lexicon_apertium.c gets them from lexicon_lttb.c,
+** or from lt-print for layouts that reader does not know):
 **
 **     AT&T text: "from to in out weight" arcs, "state weight" finals,
 **        "--" between the transducer's sections
 **     -> paths from state 0 to a final state (bounded DFS, cycles skipped)
 **        spell "acero<n><m>" : "steel<n>"
-**     -> lemma pairs of content words, both directions from each file
-**     -> index terms through the indexer's analyzer -> weighted entries
-**     -> sorted, deduplicated blob.
+**     -> lemma pairs of content words (lemmas interned, pairs deduplicated),
+**        both directions from each file
+**     -> index terms through the indexer's analyzer, once per lemma
+**        -> weighted entries over interned strings
+**     -> strings ranked in byte order, entries sorted on ranks -> blob.
 */
 #include "lexicon_int.h"
 
@@ -30,6 +33,11 @@
 /* Words of a multi-word lemma. Longer ones ("consejería de turismo, medio
 ** ambiente...") are names of institutions, never typed as queries. */
 #define MAX_LEMMA_WORDS 4
+/* Distinct lemmas (per language) and distinct key/target strings: the
+** dictionaries have ~100k of each; the cap keeps ids and offsets in 32 bits
+** with room to spare on a hostile listing (MAX_PATHS per section allows
+** more). */
+#define MAX_STRINGS (8u << 20)
 /* Enumeration budgets per section: each dictionary has ~92k paths and the
 ** DFS takes a few million steps; these stop a cyclic or exploding section
 ** (the small regex sections of autobil files) in well under a second. */
@@ -54,19 +62,50 @@ typedef struct arc {
   uint32_t to, in, out;
 } arc;
 
+/* Interned byte strings (at most 255 bytes) with a one-byte tag: the
+** lemmas (tag: language) and the key/target strings (tag 0). An id is an
+** index into s[]; equal bytes and tag give the same id. */
+typedef struct str {
+  uint32_t off, hash; /* off in arena */
+  uint8_t len, tag;
+} str;
+
+typedef struct strtab {
+  fossc_buf arena;
+  str *s;
+  uint32_t n, cap;
+  uint32_t *slot; /* open addressing: id, or UINT32_MAX when free */
+  uint32_t nslot; /* a power of two, at least 2n */
+} strtab;
+
+/* What a lemma gives, computed once per (language, lemma) however many
+** pairs use it. String fields are ids in builder.strs. */
+typedef struct lemma_info {
+  uint8_t state;      /* LI_UNKNOWN, LI_OK, LI_BAD (a number, no words...) */
+  uint8_t nwords;
+  uint8_t surf_ok;    /* the surface terms make a usable string */
+  uint8_t pterms_ok;  /* the plain-form terms too */
+  uint32_t plain_len; /* bytes of the plain words joined by spaces */
+  uint32_t plain;     /* that string */
+  uint32_t exact;     /* "=" + plain, or NO_STR (several words, too long) */
+  uint32_t surf;      /* surface terms joined by spaces */
+  uint32_t pterms;    /* plain-form terms joined by spaces */
+} lemma_info;
+
+enum { LI_UNKNOWN, LI_OK, LI_BAD };
+#define NO_STR UINT32_MAX
+
+/* A lemma pair read from a path: ids in builder.lemmas. */
 typedef struct lemma_pair {
-  uint32_t src_off, tgt_off; /* in builder.lemmas */
-  uint8_t src_len, tgt_len;
-  uint8_t src_lang;
+  uint32_t src, tgt;
   uint8_t fwd; /* found in the src -> tgt dictionary itself */
 } lemma_pair;
 
+/* A (key, target) entry, as two sort keys: k1 = language << 32 | key,
+** k2 = target << 1 | (0 forward, 1 reverse); key and target are string ids,
+** then (once ranked) positions in byte order. */
 typedef struct entry {
-  uint32_t key_off, val_off; /* in builder.strs */
-  uint8_t key_len, val_len;
-  uint8_t lang; /* of the key */
-  uint8_t kept; /* the index has the value's terms */
-  float raw;
+  uint64_t k1, k2;
 } entry;
 
 typedef struct builder {
@@ -80,15 +119,17 @@ typedef struct builder {
   sym syms[MAX_SYMBOLS];
   uint32_t nsyms;
   int32_t sym_slot[2 * MAX_SYMBOLS]; /* open addressing, -1 free */
-  /* lemma pairs of both files */
-  fossc_buf lemmas;
+  /* lemmas and lemma pairs of both files */
+  strtab lemmas;
+  lemma_info *linfo; /* by lemma id, once enumeration is over */
   lemma_pair *pairs;
   size_t npairs, cap_pairs;
-  /* entries */
-  fossc_buf strs;
+  /* key and target strings, entries */
+  strtab strs;
+  uint8_t *kept; /* by string id: bit 2l known for language l, bit 2l+1 kept */
   entry *ents;
   size_t nents, cap_ents;
-  fossc_buf t1, t2; /* scratch terms */
+  fossc_buf t1, t2, t3; /* scratch */
 } builder;
 
 /* Parts of speech whose translations help retrieval: nouns, proper nouns,
@@ -162,8 +203,69 @@ static long parse_state(const char *s, size_t n) {
   return v;
 }
 
-static int add_pair(builder *b, fossc_lang src, const char *s, size_t sn,
-                    const char *t, size_t tn, int fwd) {
+static uint32_t hash_tagged(uint8_t tag, const char *s, size_t n) {
+  uint32_t h = hash_bytes(s, n) ^ (tag * 0x9E3779B9u);
+  return h ? h : 1;
+}
+
+static int strtab_rehash(strtab *t, uint32_t nslot) {
+  uint32_t *slot = fossc_malloc((size_t)nslot * sizeof *slot);
+  if (!slot) return FOSSC_ERR_NOMEM;
+  memset(slot, 0xff, (size_t)nslot * sizeof *slot);
+  for (uint32_t id = 0; id < t->n; id++) {
+    uint32_t h = t->s[id].hash & (nslot - 1);
+    while (slot[h] != UINT32_MAX) h = (h + 1) & (nslot - 1);
+    slot[h] = id;
+  }
+  fossc_free(t->slot);
+  t->slot = slot;
+  t->nslot = nslot;
+  return FOSSC_OK;
+}
+
+/* Returns the id of (tag, s[0..n)), adding it; NO_STR when out of memory or
+** past MAX_STRINGS. n <= 255. */
+static uint32_t strtab_add(strtab *t, uint8_t tag, const char *s, size_t n) {
+  if (2 * (size_t)t->n >= t->nslot && strtab_rehash(t, t->nslot ? 2 * t->nslot : 65536))
+    return NO_STR;
+  uint32_t hash = hash_tagged(tag, s, n), mask = t->nslot - 1;
+  for (uint32_t h = hash & mask;; h = (h + 1) & mask) {
+    uint32_t id = t->slot[h];
+    if (id == UINT32_MAX) {
+      if (t->n >= MAX_STRINGS || n > 255 || t->arena.len > UINT32_MAX - 256) return NO_STR;
+      if (t->n == t->cap) {
+        uint32_t cap = t->cap ? 2 * t->cap : 65536;
+        str *ns = fossc_realloc(t->s, (size_t)cap * sizeof *ns);
+        if (!ns) return NO_STR;
+        t->s = ns;
+        t->cap = cap;
+      }
+      str *y = &t->s[t->n];
+      y->off = (uint32_t)t->arena.len;
+      y->hash = hash;
+      y->len = (uint8_t)n;
+      y->tag = tag;
+      fossc_buf_append(&t->arena, s, n);
+      if (t->arena.oom) return NO_STR;
+      t->slot[h] = t->n;
+      return t->n++;
+    }
+    const str *y = &t->s[id];
+    if (y->hash == hash && y->len == n && y->tag == tag &&
+        (n == 0 || memcmp(t->arena.data + y->off, s, n) == 0))
+      return id;
+  }
+}
+
+static void strtab_free(strtab *t) {
+  fossc_buf_free(&t->arena);
+  fossc_free(t->s);
+  fossc_free(t->slot);
+}
+
+static const char *str_bytes(const strtab *t, uint32_t id) { return t->arena.data + t->s[id].off; }
+
+static int push_pair(builder *b, uint32_t src, uint32_t tgt, int fwd) {
   if (b->npairs == b->cap_pairs) {
     size_t cap = b->cap_pairs ? 2 * b->cap_pairs : 65536;
     lemma_pair *np = fossc_realloc(b->pairs, cap * sizeof *np);
@@ -171,17 +273,18 @@ static int add_pair(builder *b, fossc_lang src, const char *s, size_t sn,
     b->pairs = np;
     b->cap_pairs = cap;
   }
-  lemma_pair *p = &b->pairs[b->npairs++];
-  p->src_off = (uint32_t)b->lemmas.len;
-  fossc_buf_append(&b->lemmas, s, sn);
-  p->tgt_off = (uint32_t)b->lemmas.len;
-  fossc_buf_append(&b->lemmas, t, tn);
-  p->src_len = (uint8_t)sn;
-  p->tgt_len = (uint8_t)tn;
-  p->src_lang = (uint8_t)src;
-  p->fwd = (uint8_t)fwd;
-  if (b->lemmas.oom || b->lemmas.len > UINT32_MAX - 2 * MAX_LEMMA_BYTES) return FOSSC_ERR_NOMEM;
+  b->pairs[b->npairs++] = (lemma_pair){src, tgt, (uint8_t)fwd};
   return FOSSC_OK;
+}
+
+/* Records a path's lemma pair in both directions. */
+static int add_pair(builder *b, fossc_lang in_lang, const fossc_buf *in, fossc_lang out_lang,
+                    const fossc_buf *out) {
+  uint32_t s = strtab_add(&b->lemmas, (uint8_t)in_lang, in->data, in->len);
+  uint32_t t = strtab_add(&b->lemmas, (uint8_t)out_lang, out->data, out->len);
+  if (s == NO_STR || t == NO_STR) return FOSSC_ERR_NOMEM;
+  int rc = push_pair(b, s, t, 1);
+  return rc ? rc : push_pair(b, t, s, 0);
 }
 
 /* One DFS frame: the state reached and what the path spells so far. */
@@ -197,11 +300,15 @@ typedef struct frame {
 static void spell(const builder *b, const frame *st, int depth, int out_side,
                   fossc_buf *dst) {
   fossc_buf_reset(dst);
+  /* step_side keeps a lemma within MAX_LEMMA_BYTES: one reservation. */
+  if (fossc_buf_reserve(dst, MAX_LEMMA_BYTES + 1)) return;
   for (int d = 1; d <= depth; d++) {
     const sym *y = &b->syms[out_side ? st[d].out_sym : st[d].in_sym];
     if (y->kind == SYM_TAG) break;
-    if (y->kind == SYM_LETTER || y->kind == SYM_SEP)
-      fossc_buf_append(dst, b->sym_arena.data + y->off, y->len);
+    if ((y->kind == SYM_LETTER || y->kind == SYM_SEP) && dst->len + y->len <= MAX_LEMMA_BYTES) {
+      memcpy(dst->data + dst->len, b->sym_arena.data + y->off, y->len);
+      dst->len += y->len;
+    }
   }
 }
 
@@ -272,8 +379,7 @@ static int enumerate(builder *b, const uint32_t *first, const arc *arcs,
         rc = FOSSC_ERR_NOMEM;
         break;
       }
-      rc = add_pair(b, in_lang, b->t1.data, b->t1.len, b->t2.data, b->t2.len, 1);
-      if (!rc) rc = add_pair(b, out_lang, b->t2.data, b->t2.len, b->t1.data, b->t1.len, 0);
+      rc = add_pair(b, in_lang, &b->t1, out_lang, &b->t2);
     }
   }
   for (; d >= 0; d--) on_path[st[d].state] = 0;
@@ -429,20 +535,16 @@ static int lemma_split(builder *b, fossc_lang lang, const char *s, size_t n,
 }
 
 /* Writes into *dst the index terms of the lemma's words (surface or plain
-** forms) joined by single spaces; *kept tells whether keep() accepted every
-** term (kept may be NULL: not asked). Returns 0, 1 when unusable (an empty
+** forms) joined by single spaces. Returns 0, 1 when unusable (an empty
 ** term, too long), or FOSSC_ERR_NOMEM as a negative value. */
 static int join_terms(builder *b, fossc_lang lang, const lemma_words *w,
-                      int plain, fossc_buf *dst, int *kept) {
+                      int plain, fossc_buf *dst) {
   fossc_buf_reset(dst);
-  if (kept) *kept = 1;
   for (uint32_t i = 0; i < w->n; i++) {
     const char *word = plain ? w->plain[i] : w->surface[i];
     if (fossc_analyzer_term(b->a, lang, word, strlen(word), &b->t1) != FOSSC_OK)
       return -FOSSC_ERR_NOMEM;
     if (b->t1.len == 0) return 1;
-    if (kept && *kept && b->keep && !b->keep(b->keep_ctx, lang, b->t1.data, b->t1.len))
-      *kept = 0;
     if (i) fossc_buf_putc(dst, ' ');
     fossc_buf_append(dst, b->t1.data, b->t1.len);
   }
@@ -450,8 +552,66 @@ static int join_terms(builder *b, fossc_lang lang, const lemma_words *w,
   return dst->len == 0 || dst->len > FOSSC_LEXICON_MAX_STRING;
 }
 
-static int add_entry(builder *b, fossc_lang lang, const fossc_buf *key,
-                     const fossc_buf *val, int kept, float raw) {
+/* Interns dst as a key/target string into *id. */
+static int intern_str(builder *b, const fossc_buf *dst, uint32_t *id) {
+  *id = strtab_add(&b->strs, 0, dst->data, dst->len);
+  return *id == NO_STR ? FOSSC_ERR_NOMEM : FOSSC_OK;
+}
+
+/* Fills b->linfo[id] on first use: the analyzer runs once per lemma, not
+** once per pair that mentions it. */
+static int lemma_get(builder *b, uint32_t id, lemma_words *w, const lemma_info **out) {
+  lemma_info *li = &b->linfo[id];
+  *out = li;
+  if (li->state != LI_UNKNOWN) return FOSSC_OK;
+  const str *y = &b->lemmas.s[id];
+  fossc_lang lang = (fossc_lang)y->tag;
+  int rc = lemma_split(b, lang, str_bytes(&b->lemmas, id), y->len, w);
+  if (rc) return rc;
+  li->state = LI_BAD;
+  li->exact = li->plain = li->surf = li->pterms = NO_STR;
+  if (w->bad || w->n == 0) return FOSSC_OK;
+  fossc_buf *d = &b->t2;
+  fossc_buf_reset(d);
+  for (uint32_t k = 0; k < w->n; k++) {
+    if (k) fossc_buf_putc(d, ' ');
+    fossc_buf_puts(d, w->plain[k]);
+  }
+  if (d->oom) return FOSSC_ERR_NOMEM;
+  /* Lemmas have at most MAX_LEMMA_BYTES: a plain form past 255 bytes would
+  ** take folding that triples every character; such a lemma is dropped. */
+  if (d->len > FOSSC_LEXICON_MAX_STRING) return FOSSC_OK;
+  li->plain_len = (uint32_t)d->len;
+  if ((rc = intern_str(b, d, &li->plain))) return rc;
+  if (w->n == 1 && d->len < FOSSC_LEXICON_MAX_STRING) {
+    fossc_buf_reset(&b->t3);
+    fossc_buf_putc(&b->t3, FOSSC_LEXICON_EXACT_PREFIX);
+    fossc_buf_append(&b->t3, d->data, d->len);
+    if (b->t3.oom) return FOSSC_ERR_NOMEM;
+    if ((rc = intern_str(b, &b->t3, &li->exact))) return rc;
+  }
+  int r = join_terms(b, lang, w, 0, d);
+  if (r < 0) return -r;
+  if (r == 0 && (rc = intern_str(b, d, &li->surf))) return rc;
+  li->surf_ok = r == 0;
+  uint32_t k = 0;
+  while (k < w->n && strcmp(w->plain[k], w->surface[k]) == 0) k++;
+  if (k == w->n) {
+    /* no accents: the plain-form terms are the surface ones */
+    li->pterms = li->surf;
+    li->pterms_ok = li->surf_ok;
+  } else {
+    r = join_terms(b, lang, w, 1, d);
+    if (r < 0) return -r;
+    if (r == 0 && (rc = intern_str(b, d, &li->pterms))) return rc;
+    li->pterms_ok = r == 0;
+  }
+  li->nwords = (uint8_t)w->n;
+  li->state = LI_OK;
+  return FOSSC_OK;
+}
+
+static int add_entry(builder *b, fossc_lang lang, uint32_t key, uint32_t val, int fwd) {
   if (b->nents == b->cap_ents) {
     size_t cap = b->cap_ents ? 2 * b->cap_ents : 65536;
     entry *ne = fossc_realloc(b->ents, cap * sizeof *ne);
@@ -459,20 +619,76 @@ static int add_entry(builder *b, fossc_lang lang, const fossc_buf *key,
     b->ents = ne;
     b->cap_ents = cap;
   }
-  entry *e = &b->ents[b->nents++];
-  e->key_off = (uint32_t)b->strs.len;
-  fossc_buf_append(&b->strs, key->data, key->len);
-  e->val_off = (uint32_t)b->strs.len;
-  fossc_buf_append(&b->strs, val->data, val->len);
-  e->key_len = (uint8_t)key->len;
-  e->val_len = (uint8_t)val->len;
-  e->lang = (uint8_t)lang;
-  e->kept = (uint8_t)kept;
-  e->raw = raw;
-  if (b->strs.oom || b->strs.len > UINT32_MAX - 2 * FOSSC_LEXICON_MAX_STRING)
-    return FOSSC_ERR_NOMEM;
+  b->ents[b->nents++] = (entry){(uint64_t)lang << 32 | key, (uint64_t)val << 1 | (fwd ? 0 : 1)};
   return FOSSC_OK;
 }
+
+/* Drops repeated pairs (the same lemmas from two paths or both files),
+** keeping "forward" when any copy has it. Order does not matter: entries
+** are sorted before serialisation. */
+static int dedup_pairs(builder *b) {
+  size_t nslot = 1;
+  while (nslot < 2 * b->npairs + 2) nslot *= 2;
+  uint32_t *slot = fossc_malloc(nslot * sizeof *slot);
+  if (!slot) return FOSSC_ERR_NOMEM;
+  memset(slot, 0xff, nslot * sizeof *slot);
+  size_t n = 0;
+  for (size_t i = 0; i < b->npairs; i++) {
+    lemma_pair p = b->pairs[i];
+    uint64_t k = (uint64_t)p.src << 32 | p.tgt;
+    size_t h = (size_t)((k * 0x9E3779B97F4A7C15ull) >> 32) & (nslot - 1);
+    for (;; h = (h + 1) & (nslot - 1)) {
+      if (slot[h] == UINT32_MAX) {
+        slot[h] = (uint32_t)n;
+        b->pairs[n++] = p;
+        break;
+      }
+      lemma_pair *q = &b->pairs[slot[h]];
+      if (q->src == p.src && q->tgt == p.tgt) {
+        q->fwd |= p.fwd;
+        break;
+      }
+    }
+  }
+  b->npairs = n;
+  fossc_free(slot);
+  return FOSSC_OK;
+}
+
+/* Turns the distinct lemma pairs into (key, target) entries. */
+static int pairs_to_entries(builder *b) {
+  int rc = dedup_pairs(b);
+  if (rc) return rc;
+  b->linfo = fossc_calloc(b->lemmas.n ? b->lemmas.n : 1, sizeof *b->linfo);
+  lemma_words *w = fossc_malloc(sizeof *w);
+  if (!b->linfo || !w) rc = FOSSC_ERR_NOMEM;
+  for (size_t i = 0; i < b->npairs && rc == FOSSC_OK; i++) {
+    const lemma_pair *p = &b->pairs[i];
+    const lemma_info *si, *ti;
+    if ((rc = lemma_get(b, p->src, w, &si)) || (rc = lemma_get(b, p->tgt, w, &ti))) break;
+    if (si->state != LI_OK || ti->state != LI_OK) continue;
+    fossc_lang sl = (fossc_lang)b->lemmas.s[p->src].tag;
+    /* Identical spellings (most proper nouns) need no translation: the
+    ** query's own form already matches them in both languages. */
+    int ident = si->plain == ti->plain;
+    if (si->plain_len < 2 || (ident && si->nwords > 1)) continue;
+    if (!ti->surf_ok) continue;
+    b->info->lemma_pairs[sl]++;
+    if (!ident) {
+      if (!si->surf_ok || !si->pterms_ok) continue;
+      rc = add_entry(b, sl, si->surf, ti->surf, p->fwd);
+      if (!rc && si->pterms != si->surf) rc = add_entry(b, sl, si->pterms, ti->surf, p->fwd);
+    }
+    /* Exact-word key: "=" + plain lemma. Identical spellings are kept
+    ** here, so that a word known to translate to itself ("solar") is not
+    ** sent on to the ambiguous stem key ("sol": sun, alone, ...). */
+    if (!rc && si->exact != NO_STR) rc = add_entry(b, sl, si->exact, ti->surf, p->fwd);
+  }
+  fossc_free(w);
+  return rc;
+}
+
+/* ------------------------------------------------------------ the blob */
 
 static int cmp_bytes(const char *a, size_t an, const char *b, size_t bn) {
   int c = memcmp(a, b, an < bn ? an : bn);
@@ -480,189 +696,139 @@ static int cmp_bytes(const char *a, size_t an, const char *b, size_t bn) {
   return an < bn ? -1 : an > bn;
 }
 
-static int cmp_pair(const void *x, const void *y, void *ctx) {
-  const lemma_pair *p = x, *q = y;
-  const char *base = ctx;
-  if (p->src_lang != q->src_lang) return p->src_lang < q->src_lang ? -1 : 1;
-  int c = cmp_bytes(base + p->src_off, p->src_len, base + q->src_off, q->src_len);
-  if (!c) c = cmp_bytes(base + p->tgt_off, p->tgt_len, base + q->tgt_off, q->tgt_len);
-  if (!c) c = (int)q->fwd - (int)p->fwd; /* forward first: it wins the merge */
-  return c;
+/* A string to rank: its first 8 bytes as a big-endian number (zero
+** padded), so most comparisons need no memcmp. */
+typedef struct rank_item {
+  uint64_t prefix;
+  uint32_t id;
+} rank_item;
+
+static int cmp_rank_item(const void *x, const void *y, void *ctx) {
+  const rank_item *a = x, *c = y;
+  if (a->prefix != c->prefix) return a->prefix < c->prefix ? -1 : 1;
+  const strtab *t = ctx;
+  const str *p = &t->s[a->id], *q = &t->s[c->id];
+  return cmp_bytes(t->arena.data + p->off, p->len, t->arena.data + q->off, q->len);
 }
 
-/* Turns the distinct lemma pairs into (key, value) entries. */
-static int pairs_to_entries(builder *b) {
-  const char *base = b->lemmas.data;
-  if (b->npairs) qsort_r(b->pairs, b->npairs, sizeof *b->pairs, cmp_pair, (void *)base);
-  lemma_words *sw = fossc_malloc(sizeof *sw), *tw = fossc_malloc(sizeof *tw);
-  fossc_buf key = FOSSC_BUF_INIT, key2 = FOSSC_BUF_INIT, val = FOSSC_BUF_INIT;
-  fossc_buf ps = FOSSC_BUF_INIT, pt = FOSSC_BUF_INIT;
-  int rc = (sw && tw) ? FOSSC_OK : FOSSC_ERR_NOMEM;
-  for (size_t i = 0; i < b->npairs && rc == FOSSC_OK; i++) {
-    const lemma_pair *p = &b->pairs[i];
-    const lemma_pair *q = i ? &b->pairs[i - 1] : NULL;
-    if (q && q->src_lang == p->src_lang &&
-        cmp_bytes(base + q->src_off, q->src_len, base + p->src_off, p->src_len) == 0 &&
-        cmp_bytes(base + q->tgt_off, q->tgt_len, base + p->tgt_off, p->tgt_len) == 0)
-      continue; /* same lemma pair; the forward copy sorts first */
-    fossc_lang sl = (fossc_lang)p->src_lang;
-    fossc_lang tl = sl == FOSSC_LANG_ES ? FOSSC_LANG_EN : FOSSC_LANG_ES;
-    if ((rc = lemma_split(b, sl, base + p->src_off, p->src_len, sw))) break;
-    if ((rc = lemma_split(b, tl, base + p->tgt_off, p->tgt_len, tw))) break;
-    if (sw->bad || tw->bad || sw->n == 0 || tw->n == 0) continue;
-    /* Identical spellings (most proper nouns) need no translation: the
-    ** query's own form already matches them in both languages. */
-    fossc_buf_reset(&ps);
-    fossc_buf_reset(&pt);
-    for (uint32_t k = 0; k < sw->n; k++) {
-      if (k) fossc_buf_putc(&ps, ' ');
-      fossc_buf_puts(&ps, sw->plain[k]);
-    }
-    for (uint32_t k = 0; k < tw->n; k++) {
-      if (k) fossc_buf_putc(&pt, ' ');
-      fossc_buf_puts(&pt, tw->plain[k]);
-    }
-    if (ps.oom || pt.oom) {
-      rc = FOSSC_ERR_NOMEM;
-      break;
-    }
-    int ident = cmp_bytes(ps.data, ps.len, pt.data, pt.len) == 0;
-    if (ps.len < 2 || (ident && sw->n > 1)) continue;
-    int kept, r;
-    if ((r = join_terms(b, tl, tw, 0, &val, &kept)) != 0) {
-      if (r < 0) rc = -r;
-      continue;
-    }
-    float raw = p->fwd ? 1.0f : (float)REVERSE_WEIGHT;
-    b->info->lemma_pairs[sl]++;
-    if (!ident) {
-      if ((r = join_terms(b, sl, sw, 0, &key, NULL)) != 0 ||
-          (r = join_terms(b, sl, sw, 1, &key2, NULL)) != 0) {
-        if (r < 0) rc = -r;
-        continue;
-      }
-      rc = add_entry(b, sl, &key, &val, kept, raw);
-      if (!rc && cmp_bytes(key.data, key.len, key2.data, key2.len) != 0)
-        rc = add_entry(b, sl, &key2, &val, kept, raw);
-    }
-    if (!rc && sw->n == 1 && ps.len < FOSSC_LEXICON_MAX_STRING) {
-      /* Exact-word key: "=" + plain lemma. Identical spellings are kept
-      ** here, so that a word known to translate to itself ("solar") is not
-      ** sent on to the ambiguous stem key ("sol": sun, alone, ...). */
-      fossc_buf_reset(&key);
-      fossc_buf_putc(&key, FOSSC_LEXICON_EXACT_PREFIX);
-      fossc_buf_append(&key, ps.data, ps.len);
-      rc = key.oom ? FOSSC_ERR_NOMEM : add_entry(b, sl, &key, &val, kept, raw);
-    }
-  }
-  fossc_free(sw);
-  fossc_free(tw);
-  fossc_buf_free(&key);
-  fossc_buf_free(&key2);
-  fossc_buf_free(&val);
-  fossc_buf_free(&ps);
-  fossc_buf_free(&pt);
-  return rc;
-}
-
-/* ------------------------------------------------------------ the blob */
-
-static int cmp_entry(const void *x, const void *y, void *ctx) {
+static int cmp_entry(const void *x, const void *y) {
   const entry *p = x, *q = y;
-  const char *base = ctx;
-  if (p->lang != q->lang) return p->lang < q->lang ? -1 : 1;
-  int c = cmp_bytes(base + p->key_off, p->key_len, base + q->key_off, q->key_len);
-  if (!c) c = cmp_bytes(base + p->val_off, p->val_len, base + q->val_off, q->val_len);
-  if (!c && p->raw != q->raw) c = p->raw > q->raw ? -1 : 1;
-  return c;
+  if (p->k1 != q->k1) return p->k1 < q->k1 ? -1 : 1;
+  return p->k2 < q->k2 ? -1 : p->k2 > q->k2;
+}
+
+/* Whether keep() accepts every term of string `id` in language `lang`;
+** cached per string and language. */
+static int kept_str(builder *b, fossc_lang lang, uint32_t id) {
+  if (!b->keep) return 1;
+  uint8_t known = (uint8_t)(1u << (2 * lang)), yes = (uint8_t)(2u << (2 * lang));
+  if (b->kept[id] & known) return (b->kept[id] & yes) != 0;
+  const char *s = str_bytes(&b->strs, id);
+  size_t n = b->strs.s[id].len, i = 0;
+  int ok = 1;
+  while (ok && i <= n) {
+    size_t j = i;
+    while (j < n && s[j] != ' ') j++;
+    ok = b->keep(b->keep_ctx, lang, s + i, j - i);
+    i = j + 1;
+  }
+  b->kept[id] |= (uint8_t)(known | (ok ? yes : 0));
+  return ok;
 }
 
 typedef struct out_key {
-  uint32_t str, len; /* in builder.strs */
-  uint32_t first, count;
+  uint32_t rank, first, count;
   uint8_t lang;
 } out_key;
 
 typedef struct out_target {
-  uint32_t str, len;
+  uint32_t rank;
   uint16_t q;
 } out_target;
 
-typedef struct str_ref {
-  uint32_t off, len;
-} str_ref;
-
-static int cmp_ref(const void *x, const void *y, void *ctx) {
-  const str_ref *p = x, *q = y;
-  const char *base = ctx;
-  return cmp_bytes(base + p->off, p->len, base + q->off, q->len);
-}
-
-/* Pool offset of strs[off..off+len) in the sorted unique table. */
-static uint32_t pool_off(const str_ref *u, const uint32_t *at, size_t n,
-                         const char *base, uint32_t off, uint32_t len) {
-  size_t lo = 0, hi = n;
-  while (lo < hi) {
-    size_t mid = lo + (hi - lo) / 2;
-    int c = cmp_bytes(base + u[mid].off, u[mid].len, base + off, len);
-    if (c == 0) return at[mid];
-    if (c < 0) lo = mid + 1;
-    else hi = mid;
-  }
-  return UINT32_MAX; /* unreachable: every string was added */
-}
-
 static int has_space(const char *s, size_t n) { return memchr(s, ' ', n) != NULL; }
 
-/* Groups sorted entries by key, weights and filters their targets, and
+/* Ranks the strings entries use by bytes (the pool's order), sorts the
+** entries, groups them by key, weights and filters their targets, and
 ** serialises the blob into *out. */
 static int serialise(builder *b, const char *sources, fossc_buf *out) {
-  const char *base = b->strs.data;
-  if (b->nents) qsort_r(b->ents, b->nents, sizeof *b->ents, cmp_entry, (void *)base);
+  const strtab *t = &b->strs;
+  uint32_t ns = t->n;
+  uint32_t *byrank = fossc_malloc(((size_t)ns + 1) * sizeof *byrank);
+  uint32_t *rank = fossc_malloc(((size_t)ns + 1) * sizeof *rank);
+  uint32_t *at = fossc_malloc(((size_t)ns + 1) * sizeof *at);
+  uint8_t *used = fossc_calloc((size_t)ns + 1, 1);
   out_key *keys = fossc_malloc((b->nents + 1) * sizeof *keys);
   out_target *tg = fossc_malloc((b->nents + 1) * sizeof *tg);
-  str_ref *refs = fossc_malloc((2 * b->nents + 1) * sizeof *refs);
-  uint32_t *at = fossc_malloc((2 * b->nents + 1) * sizeof *at);
-  int rc = (keys && tg && refs && at) ? FOSSC_OK : FOSSC_ERR_NOMEM;
-  size_t nk = 0, nt = 0, nr = 0;
+  b->kept = fossc_calloc((size_t)ns + 1, 1);
+  int rc = (byrank && rank && at && used && keys && tg && b->kept) ? FOSSC_OK : FOSSC_ERR_NOMEM;
+  size_t nk = 0, nt = 0;
+  uint32_t nu = 0;
+  if (rc == FOSSC_OK) {
+    for (size_t i = 0; i < b->nents; i++) {
+      used[b->ents[i].k1 & 0xffffffffu] = 1;
+      used[b->ents[i].k2 >> 1] = 1;
+    }
+    rank_item *items = fossc_malloc(((size_t)ns + 1) * sizeof *items);
+    if (!items) rc = FOSSC_ERR_NOMEM;
+    for (uint32_t id = 0; items && id < ns; id++) {
+      if (!used[id]) continue;
+      const uint8_t *p = (const uint8_t *)str_bytes(t, id);
+      uint64_t pre = 0;
+      for (uint32_t k = 0; k < 8; k++) pre = pre << 8 | (k < t->s[id].len ? p[k] : 0);
+      items[nu++] = (rank_item){pre, id};
+    }
+    if (nu) qsort_r(items, nu, sizeof *items, cmp_rank_item, (void *)t);
+    for (uint32_t r = 0; r < nu; r++) {
+      byrank[r] = items[r].id;
+      rank[items[r].id] = r;
+    }
+    fossc_free(items);
+  }
+  if (rc == FOSSC_OK) {
+    for (size_t i = 0; i < b->nents; i++) {
+      entry *e = &b->ents[i];
+      e->k1 = (e->k1 >> 32) << 32 | rank[e->k1 & 0xffffffffu];
+      e->k2 = (uint64_t)rank[e->k2 >> 1] << 1 | (e->k2 & 1);
+    }
+    if (b->nents) qsort(b->ents, b->nents, sizeof *b->ents, cmp_entry);
+    memset(used, 0, ns); /* from here: by rank, the string is in the pool */
+  }
   for (size_t i = 0; rc == FOSSC_OK && i < b->nents;) {
     size_t j = i;
-    const entry *e0 = &b->ents[i];
-    while (j < b->nents && b->ents[j].lang == e0->lang &&
-           cmp_bytes(base + b->ents[j].key_off, b->ents[j].key_len,
-                     base + e0->key_off, e0->key_len) == 0)
-      j++;
+    uint64_t k1 = b->ents[i].k1;
+    while (j < b->nents && b->ents[j].k1 == k1) j++;
+    fossc_lang lang = (fossc_lang)(k1 >> 32);
+    fossc_lang tl = lang == FOSSC_LANG_ES ? FOSSC_LANG_EN : FOSSC_LANG_ES;
+    uint32_t krank = (uint32_t)k1;
     /* Distinct values of the key, before the index filter: the ambiguity
     ** of a word is the dictionary's, not the corpus's. */
     size_t nvals = 0;
     for (size_t k = i; k < j; k++)
-      if (k == i || cmp_bytes(base + b->ents[k].val_off, b->ents[k].val_len,
-                              base + b->ents[k - 1].val_off, b->ents[k - 1].val_len) != 0)
-        nvals++;
+      if (k == i || b->ents[k].k2 >> 1 != b->ents[k - 1].k2 >> 1) nvals++;
     double norm = 1.0 / sqrt((double)nvals);
     size_t first = nt;
     for (size_t k = i; k < j; k++) {
       const entry *e = &b->ents[k];
-      if (k > i && cmp_bytes(base + e->val_off, e->val_len, base + b->ents[k - 1].val_off,
-                             b->ents[k - 1].val_len) == 0)
-        continue; /* duplicate value: the first has the largest raw weight */
-      if (!e->kept) {
+      uint32_t vrank = (uint32_t)(e->k2 >> 1);
+      if (k > i && vrank == (uint32_t)(b->ents[k - 1].k2 >> 1))
+        continue; /* duplicate value: the first is forward when any is */
+      if (!kept_str(b, tl, byrank[vrank])) {
         b->info->dropped_targets++;
         continue;
       }
-      double w = e->raw * norm;
-      long q = (long)floor(w * 65535.0 + 0.5);
-      out_target t = {e->val_off, e->val_len, (uint16_t)(q < 1 ? 1 : q > 65535 ? 65535 : q)};
+      float raw = (e->k2 & 1) ? (float)REVERSE_WEIGHT : 1.0f;
+      double wgt = raw * norm;
+      long q = (long)floor(wgt * 65535.0 + 0.5);
+      out_target o = {vrank, (uint16_t)(q < 1 ? 1 : q > 65535 ? 65535 : q)};
       /* insertion by weight desc, then bytes: best translations first */
       size_t pos = nt;
       while (pos > first &&
-             (tg[pos - 1].q < t.q ||
-              (tg[pos - 1].q == t.q &&
-               cmp_bytes(base + tg[pos - 1].str, tg[pos - 1].len, base + t.str, t.len) > 0))) {
+             (tg[pos - 1].q < o.q || (tg[pos - 1].q == o.q && tg[pos - 1].rank > o.rank))) {
         tg[pos] = tg[pos - 1];
         pos--;
       }
-      tg[pos] = t;
+      tg[pos] = o;
       nt++;
     }
     if (nt - first > FOSSC_LEXICON_MAX_TARGETS) {
@@ -670,30 +836,28 @@ static int serialise(builder *b, const char *sources, fossc_buf *out) {
       nt = first + FOSSC_LEXICON_MAX_TARGETS;
     }
     if (nt > first) {
-      keys[nk] = (out_key){e0->key_off, e0->key_len, (uint32_t)first,
-                           (uint32_t)(nt - first), e0->lang};
-      b->info->keys[e0->lang]++;
-      b->info->targets[e0->lang] += (uint32_t)(nt - first);
-      if (has_space(base + e0->key_off, e0->key_len)) b->info->phrase_keys[e0->lang]++;
-      if (base[e0->key_off] == FOSSC_LEXICON_EXACT_PREFIX) b->info->exact_keys[e0->lang]++;
-      refs[nr++] = (str_ref){e0->key_off, e0->key_len};
-      nk++;
+      const char *ks = str_bytes(t, byrank[krank]);
+      size_t kl = t->s[byrank[krank]].len;
+      keys[nk++] = (out_key){krank, (uint32_t)first, (uint32_t)(nt - first), (uint8_t)lang};
+      b->info->keys[lang]++;
+      b->info->targets[lang] += (uint32_t)(nt - first);
+      if (has_space(ks, kl)) b->info->phrase_keys[lang]++;
+      if (ks[0] == FOSSC_LEXICON_EXACT_PREFIX) b->info->exact_keys[lang]++;
+      used[krank] = 1;
+      for (size_t k = first; k < nt; k++) used[tg[k].rank] = 1;
     }
     i = j;
   }
-  for (size_t t = 0; rc == FOSSC_OK && t < nt; t++) refs[nr++] = (str_ref){tg[t].str, tg[t].len};
   /* String pool: the sources string, then each distinct string once, in
   ** byte order (deterministic), each followed by a NUL. */
-  size_t nu = 0;
   uint64_t pool = strlen(sources) + 1;
   if (rc == FOSSC_OK) {
-    if (nr) qsort_r(refs, nr, sizeof *refs, cmp_ref, (void *)base);
-    for (size_t r = 0; r < nr; r++) {
-      if (nu && cmp_ref(&refs[nu - 1], &refs[r], (void *)base) == 0) continue;
-      refs[nu] = refs[r];
-      at[nu++] = (uint32_t)pool;
-      pool += refs[r].len + 1;
-    }
+    for (uint32_t r = 0; r < nu; r++)
+      if (used[r]) {
+        at[r] = (uint32_t)pool;
+        pool += t->s[byrank[r]].len + 1u;
+        if (pool > UINT32_MAX) break;
+      }
     if (pool > UINT32_MAX || nt > UINT32_MAX)
       rc = fossc_error_set(b->err, FOSSC_ERR_LIMIT, "translation lexicon above 4 GiB");
   }
@@ -707,29 +871,34 @@ static int serialise(builder *b, const char *sources, fossc_buf *out) {
     fossc_buf_put_u32(out, (uint32_t)pool);
     fossc_buf_put_u32(out, (uint32_t)strlen(sources));
     for (size_t k = 0; k < nk; k++) {
-      fossc_buf_put_u32(out, pool_off(refs, at, nu, base, keys[k].str, keys[k].len));
+      uint32_t id = byrank[keys[k].rank];
+      fossc_buf_put_u32(out, at[keys[k].rank]);
       fossc_buf_put_u32(out, keys[k].first);
       fossc_buf_put_u16(out, (uint16_t)keys[k].count);
-      fossc_buf_putc(out, (char)keys[k].len);
-      fossc_buf_putc(out, has_space(base + keys[k].str, keys[k].len) ? FOSSC_LEXICON_PHRASE : 0);
+      fossc_buf_putc(out, (char)t->s[id].len);
+      fossc_buf_putc(out, has_space(str_bytes(t, id), t->s[id].len) ? FOSSC_LEXICON_PHRASE : 0);
     }
-    for (size_t t = 0; t < nt; t++) {
-      fossc_buf_put_u32(out, pool_off(refs, at, nu, base, tg[t].str, tg[t].len));
-      fossc_buf_put_u16(out, tg[t].q);
-      fossc_buf_putc(out, (char)tg[t].len);
-      fossc_buf_putc(out, has_space(base + tg[t].str, tg[t].len) ? FOSSC_LEXICON_PHRASE : 0);
+    for (size_t k = 0; k < nt; k++) {
+      uint32_t id = byrank[tg[k].rank];
+      fossc_buf_put_u32(out, at[tg[k].rank]);
+      fossc_buf_put_u16(out, tg[k].q);
+      fossc_buf_putc(out, (char)t->s[id].len);
+      fossc_buf_putc(out, has_space(str_bytes(t, id), t->s[id].len) ? FOSSC_LEXICON_PHRASE : 0);
     }
     fossc_buf_append(out, sources, strlen(sources) + 1);
-    for (size_t u = 0; u < nu; u++) {
-      fossc_buf_append(out, base + refs[u].off, refs[u].len);
-      fossc_buf_putc(out, '\0');
-    }
+    for (uint32_t r = 0; r < nu; r++)
+      if (used[r]) {
+        fossc_buf_append(out, str_bytes(t, byrank[r]), t->s[byrank[r]].len);
+        fossc_buf_putc(out, '\0');
+      }
     if (out->oom) rc = FOSSC_ERR_NOMEM;
   }
+  fossc_free(byrank);
+  fossc_free(rank);
+  fossc_free(at);
+  fossc_free(used);
   fossc_free(keys);
   fossc_free(tg);
-  fossc_free(refs);
-  fossc_free(at);
   return rc;
 }
 
@@ -738,12 +907,15 @@ static int serialise(builder *b, const char *sources, fossc_buf *out) {
 static void builder_free(builder *b) {
   if (!b) return;
   fossc_buf_free(&b->sym_arena);
+  strtab_free(&b->lemmas);
+  fossc_free(b->linfo);
   fossc_free(b->pairs);
-  fossc_buf_free(&b->lemmas);
+  strtab_free(&b->strs);
+  fossc_free(b->kept);
   fossc_free(b->ents);
-  fossc_buf_free(&b->strs);
   fossc_buf_free(&b->t1);
   fossc_buf_free(&b->t2);
+  fossc_buf_free(&b->t3);
   fossc_free(b);
 }
 

@@ -1,6 +1,8 @@
 /* Translation lexicon: builder on synthetic lt-print listings (always run)
 ** and on the real apertium-eng-spa data (skipped with a message when the
-** package or lt-print is missing), reader validation, determinism.
+** package or lt-print is missing), reader validation, determinism; the
+** lttoolbox binary reader (lexicon_lttb.c) on hand-made transducers and,
+** against lt-print itself, on the installed dictionaries.
 ** FOSSC_LEXICON_SAMPLES=1 prints sample translations of corpus words. */
 #include <stdio.h>
 #include <stdlib.h>
@@ -9,6 +11,7 @@
 
 #include "../harness.h"
 #include "lexicon.h"
+#include "lexicon_int.h"
 
 #define APERTIUM_DIR "/usr/share/apertium/apertium-eng-spa"
 
@@ -242,6 +245,217 @@ TEST(missing_package_is_notfound) {
   fossc_buf_free(&blob);
 }
 
+/* ---- lttoolbox binaries (lexicon_lttb.c) */
+
+/* lttoolbox's compressed int: 1-4 bytes, the top two bits of the first
+** give the number of bytes that follow. */
+static void put_cint(fossc_buf *b, uint32_t v) {
+  if (v < 0x40) {
+    fossc_buf_putc(b, (char)v);
+  } else if (v < 0x4000) {
+    fossc_buf_putc(b, (char)(0x40 | (v >> 8)));
+    fossc_buf_putc(b, (char)(v & 0xff));
+  } else if (v < 0x400000) {
+    fossc_buf_putc(b, (char)(0x80 | (v >> 16)));
+    fossc_buf_putc(b, (char)((v >> 8) & 0xff));
+    fossc_buf_putc(b, (char)(v & 0xff));
+  } else {
+    fossc_buf_putc(b, (char)(0xc0 | (v >> 24)));
+    fossc_buf_putc(b, (char)((v >> 16) & 0xff));
+    fossc_buf_putc(b, (char)((v >> 8) & 0xff));
+    fossc_buf_putc(b, (char)(v & 0xff));
+  }
+}
+
+/* A weight m / 2^30 * 2^e: each part one int, or two when it has 26 bits
+** or more (the high part tagged with bit 26). */
+static void put_wpart(fossc_buf *b, uint32_t v) {
+  if (v < 0x04000000) {
+    put_cint(b, v);
+  } else {
+    put_cint(b, (v >> 26) | 0x04000000);
+    put_cint(b, v & 0x03ffffff);
+  }
+}
+
+static void put_weight(fossc_buf *b, uint32_t mantissa, uint32_t exponent) {
+  put_wpart(b, mantissa);
+  put_wpart(b, exponent);
+}
+
+static void put_cstr(fossc_buf *b, const char *ascii) {
+  put_cint(b, (uint32_t)strlen(ascii));
+  for (const char *c = ascii; *c; c++) put_cint(b, (uint8_t)*c);
+}
+
+/* A small transducer file: tags <n> and <m>; pairs 0 ε:ε, 1 a:b, 2 <n>:<n>,
+** 3 é:<m> (a 2-byte letter); section "main@standard" with states 0-3,
+** finals 2 and 3 (joined by lt-print into a new state 4). file_features and
+** td_features go in the LTTB / LTTD headers; weighted adds weights. */
+/* Feature flags as lttoolbox 3.7.1 stores them: 8 bytes, big-endian. */
+static void put_be64(fossc_buf *b, uint64_t v) {
+  for (int i = 7; i >= 0; i--) fossc_buf_putc(b, (char)(v >> (8 * i)));
+}
+
+static void make_lttb(fossc_buf *b, uint64_t file_features, uint64_t td_features) {
+  fossc_buf_reset(b);
+  fossc_buf_append(b, "LTTB", 4);
+  put_be64(b, file_features);
+  put_cint(b, 0); /* letters */
+  put_cint(b, 2);
+  put_cstr(b, "n");
+  put_cstr(b, "m");
+  const int32_t pairs[4][2] = {{0, 0}, {'a', 'b'}, {-1, -1}, {0xE9, -2}};
+  put_cint(b, 4);
+  for (int i = 0; i < 4; i++)
+    for (int k = 0; k < 2; k++) put_cint(b, (uint32_t)(pairs[i][k] + 2));
+  put_cint(b, 1); /* sections */
+  put_cstr(b, "main@standard");
+  fossc_buf_append(b, "LTTD", 4);
+  put_be64(b, td_features);
+  int w = (td_features & 1) != 0;
+  put_cint(b, 0); /* initial */
+  put_cint(b, 2); /* finals 2, 3 */
+  put_cint(b, 2);
+  if (w) put_weight(b, 0x20000000, 1); /* 0.5 * 2 = 1 */
+  put_cint(b, 1);
+  if (w) put_weight(b, 0, 0);
+  put_cint(b, 4); /* states */
+  put_cint(b, 1); /* state 0: a:b -> 1 */
+  put_cint(b, 1);
+  put_cint(b, 1);
+  if (w) put_weight(b, 0x30000000, 0); /* 0.75 */
+  put_cint(b, 2); /* state 1: a:b -> 2, é:<m> -> 3 */
+  put_cint(b, 1);
+  put_cint(b, 1);
+  if (w) put_weight(b, 0, 0);
+  put_cint(b, 2);
+  put_cint(b, 2);
+  if (w) put_weight(b, 0, 0);
+  put_cint(b, 1); /* state 2: <n>:<n> -> 2 (a loop) */
+  put_cint(b, 2);
+  put_cint(b, 0);
+  if (w) put_weight(b, 0, 0);
+  put_cint(b, 0); /* state 3 */
+}
+
+static const char lttb_expected[] =
+    "0\t1\ta\tb\t0.000000\t\n"
+    "1\t2\ta\tb\t0.000000\t\n"
+    "1\t3\t\xC3\xA9\t<m>\t0.000000\t\n"
+    "2\t4\t\xCE\xB5\t\xCE\xB5\t0.000000\t\n"
+    "2\t2\t<n>\t<n>\t0.000000\t\n"
+    "3\t4\t\xCE\xB5\t\xCE\xB5\t0.000000\t\n"
+    "4\t0.000000\n";
+
+static const char lttb_expected_weighted[] =
+    "0\t1\ta\tb\t0.750000\t\n"
+    "1\t2\ta\tb\t0.000000\t\n"
+    "1\t3\t\xC3\xA9\t<m>\t0.000000\t\n"
+    "2\t4\t\xCE\xB5\t\xCE\xB5\t1.000000\t\n"
+    "2\t2\t<n>\t<n>\t0.000000\t\n"
+    "3\t4\t\xCE\xB5\t\xCE\xB5\t0.000000\t\n"
+    "4\t0.000000\n";
+
+TEST(lttb_small_transducers) {
+  fossc_buf bin = FOSSC_BUF_INIT, out = FOSSC_BUF_INIT;
+  fossc_error err;
+  make_lttb(&bin, 0, 0);
+  int rc = fossc_lttb_listing((const uint8_t *)bin.data, bin.len, "t", &out, &err);
+  CHECK_MSG(rc == FOSSC_OK, "%s", err.msg);
+  CHECK(out.len == strlen(lttb_expected) && memcmp(out.data, lttb_expected, out.len) == 0);
+  make_lttb(&bin, 0, 1);
+  CHECK(fossc_lttb_listing((const uint8_t *)bin.data, bin.len, "t", &out, &err) == FOSSC_OK);
+  CHECK(out.len == strlen(lttb_expected_weighted) &&
+        memcmp(out.data, lttb_expected_weighted, out.len) == 0);
+  /* layouts this reader does not know: the caller falls back to lt-print */
+  make_lttb(&bin, 1, 0); /* mmap layout */
+  CHECK(fossc_lttb_listing((const uint8_t *)bin.data, bin.len, "t", &out, &err) ==
+        FOSSC_ERR_VERSION);
+  CHECK(strstr(err.msg, "feature flags") != NULL);
+  make_lttb(&bin, 4, 0);
+  CHECK(fossc_lttb_listing((const uint8_t *)bin.data, bin.len, "t", &out, &err) ==
+        FOSSC_ERR_VERSION);
+  make_lttb(&bin, 0, 2);
+  CHECK(fossc_lttb_listing((const uint8_t *)bin.data, bin.len, "t", &out, &err) ==
+        FOSSC_ERR_VERSION);
+  fossc_buf_free(&bin);
+  fossc_buf_free(&out);
+}
+
+/* Every strict prefix is an error (never a crash); every byte flip either
+** parses or is an error, and what parses is a listing the builder accepts
+** or refuses cleanly. */
+static void damage(const uint8_t *p, size_t len, size_t prefix_step, size_t flip_step) {
+  fossc_buf out = FOSSC_BUF_INIT, blob = FOSSC_BUF_INIT;
+  fossc_error err;
+  for (size_t n = 0; n < len; n += prefix_step) {
+    int rc = fossc_lttb_listing(p, n, "t", &out, &err);
+    CHECK_MSG(rc == FOSSC_ERR_CORRUPT || rc == FOSSC_ERR_LIMIT, "prefix %zu: %d", n, rc);
+  }
+  uint8_t *m = malloc(len);
+  uint32_t seed = 12345;
+  for (size_t i = 0; i < len; i += flip_step) {
+    memcpy(m, p, len);
+    seed = seed * 1103515245u + 12345u;
+    m[i] ^= (uint8_t)(1u << (seed >> 16) % 8);
+    int rc = fossc_lttb_listing(m, len, "t", &out, &err);
+    CHECK_MSG(rc == FOSSC_OK || rc == FOSSC_ERR_CORRUPT || rc == FOSSC_ERR_LIMIT ||
+                  rc == FOSSC_ERR_VERSION,
+              "flip at %zu: %d", i, rc);
+    if (rc == FOSSC_OK && len < 4096) {
+      rc = fossc_lexicon_build_att(an, out.data, out.len, NULL, 0, NULL, NULL, NULL, &blob,
+                                   NULL, &err);
+      CHECK_MSG(rc == FOSSC_OK || rc == FOSSC_ERR_INPUT || rc == FOSSC_ERR_LIMIT,
+                "build after flip at %zu: %d", i, rc);
+    }
+  }
+  free(m);
+  fossc_buf_free(&out);
+  fossc_buf_free(&blob);
+}
+
+TEST(lttb_damage_is_an_error) {
+  fossc_buf bin = FOSSC_BUF_INIT;
+  make_lttb(&bin, 0, 1);
+  damage((const uint8_t *)bin.data, bin.len, 1, 1);
+  fossc_buf_free(&bin);
+  fossc_buf out = FOSSC_BUF_INIT;
+  fossc_error err;
+  CHECK(fossc_lttb_listing(NULL, 0, "t", &out, &err) == FOSSC_ERR_CORRUPT);
+  CHECK(fossc_lttb_listing(NULL, 5, "t", &out, &err) == FOSSC_ERR_ARG);
+  CHECK(fossc_lttb_read_listing("/nonexistent/x.bin", &out, &err) == FOSSC_ERR_NOTFOUND);
+  fossc_buf_free(&out);
+}
+
+/* A dictionary directory whose eng-spa file has the mmap layout: the build
+** falls back to lt-print for it (lt-print 3.7.1 cannot read it either, so
+** the build fails naming lt-print; without lt-print it is NOTFOUND). */
+TEST(lttb_unknown_layout_falls_back_to_lt_print) {
+  char dir[] = "/tmp/fossc-lttb-XXXXXX";
+  CHECK(mkdtemp(dir) != NULL);
+  fossc_buf bin = FOSSC_BUF_INIT, blob = FOSSC_BUF_INIT;
+  char path[256];
+  for (int i = 0; i < 2; i++) {
+    make_lttb(&bin, i ? 1 : 0, 0);
+    snprintf(path, sizeof path, "%s/%s", dir, i ? "eng-spa.autobil.bin" : "spa-eng.autobil.bin");
+    FILE *f = fopen(path, "wb");
+    CHECK(f && fwrite(bin.data, 1, bin.len, f) == bin.len);
+    if (f) fclose(f);
+  }
+  fossc_error err;
+  int rc = fossc_lexicon_build(an, dir, NULL, NULL, &blob, NULL, &err);
+  CHECK_MSG(rc == FOSSC_ERR_IO || rc == FOSSC_ERR_NOTFOUND, "rc %d: %s", rc, err.msg);
+  CHECK(strstr(err.msg, "lt-print") != NULL);
+  for (int i = 0; i < 2; i++) {
+    snprintf(path, sizeof path, "%s/%s", dir, i ? "eng-spa.autobil.bin" : "spa-eng.autobil.bin");
+    unlink(path);
+  }
+  rmdir(dir);
+  fossc_buf_free(&bin);
+  fossc_buf_free(&blob);
+}
+
 /* ---- the real dictionaries */
 
 static int real_state; /* 0 not tried, 1 built, -1 unavailable */
@@ -362,6 +576,44 @@ TEST(apertium_deterministic_and_filtered) {
   fossc_buf_free(&b);
 }
 
+/* The direct reader's listings equal lt-print's, byte for byte, on the
+** installed dictionaries; damaged copies give errors, never crashes. */
+TEST(apertium_lttb_equals_lt_print) {
+  static const char *const files[2] = {APERTIUM_DIR "/spa-eng.autobil.bin",
+                                       APERTIUM_DIR "/eng-spa.autobil.bin"};
+  if (access(files[0], R_OK) || access(files[1], R_OK)) {
+    printf("SKIP lttb vs lt-print: apertium-eng-spa is not installed\n");
+    return;
+  }
+  if (system("command -v lt-print >/dev/null 2>&1") != 0) {
+    printf("SKIP lttb vs lt-print: lt-print (lttoolbox) is not installed\n");
+    return;
+  }
+  fossc_buf *lt[2] = {&lt_es, &lt_en};
+  for (int i = 0; i < 2; i++) {
+    char cmd[512];
+    snprintf(cmd, sizeof cmd, "lt-print %s", files[i]);
+    if (lt[i]->len == 0) CHECK(read_cmd(cmd, lt[i]) == 0);
+    fossc_buf mine = FOSSC_BUF_INIT;
+    fossc_error err;
+    CHECK(fossc_lttb_read_listing(files[i], &mine, &err) == FOSSC_OK);
+    CHECK_MSG(mine.len == lt[i]->len && memcmp(mine.data, lt[i]->data, mine.len) == 0,
+              "%s: %zu bytes, lt-print %zu", files[i], mine.len, lt[i]->len);
+    fossc_buf_free(&mine);
+  }
+  /* damage: a sample of prefixes and of single-bit flips of the real file */
+  FILE *f = fopen(files[0], "rb");
+  CHECK(f != NULL);
+  if (!f) return;
+  fossc_buf bin = FOSSC_BUF_INIT;
+  char buf[65536];
+  size_t n;
+  while ((n = fread(buf, 1, sizeof buf, f)) > 0) fossc_buf_append(&bin, buf, n);
+  fclose(f);
+  damage((const uint8_t *)bin.data, bin.len, bin.len / 97 + 1, bin.len / 53 + 1);
+  fossc_buf_free(&bin);
+}
+
 static void sample(fossc_lang lang, const char *word) {
   fossc_buf plain = FOSSC_BUF_INIT, term = FOSSC_BUF_INIT, key = FOSSC_BUF_INIT;
   fossc_fold_plain(word, strlen(word), &plain);
@@ -403,8 +655,12 @@ int main(void) {
   RUN(open_rejects_damage);
   RUN(malformed_listings);
   RUN(missing_package_is_notfound);
+  RUN(lttb_small_transducers);
+  RUN(lttb_damage_is_an_error);
+  RUN(lttb_unknown_layout_falls_back_to_lt_print);
   RUN(apertium_translations);
   RUN(apertium_deterministic_and_filtered);
+  RUN(apertium_lttb_equals_lt_print);
   RUN(apertium_samples);
   fossc_buf_free(&real_blob);
   fossc_buf_free(&lt_es);
