@@ -144,8 +144,12 @@ static int print_reply(const char *line, size_t len, int json_out, int tty) {
     return status;
   }
   double total = jnum(root, "total");
-  printf("%.0f result%s (%.0f \xc2\xb5s)\n", total, total == 1 ? "" : "s",
-         jnum(root, "took_us"));
+  /* Without exact_total the engine skips documents that cannot reach the
+  ** page, so its count is a lower bound: "at least". */
+  const fossc_json *exact = fossc_json_get(root, "total_exact");
+  int at_least = exact && exact->type == FOSSC_JSON_FALSE;
+  printf("%s%.0f result%s (%.0f \xc2\xb5s)\n", at_least ? "at least " : "",
+         total, total == 1 ? "" : "s", jnum(root, "took_us"));
   const fossc_json *sugg = fossc_json_get(root, "suggestion");
   if (sugg && sugg->type == FOSSC_JSON_STRING)
     printf("Did you mean: %s\n", sugg->str);

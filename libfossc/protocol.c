@@ -161,7 +161,8 @@ enum {
   OPT_FORMAT = 1 << 3,
   OPT_SNIPPETS = 1 << 4,
   OPT_EXPLAIN = 1 << 5,
-  OPT_ALL = (1 << 6) - 1
+  OPT_EXACT_TOTAL = 1 << 6,
+  OPT_ALL = (1 << 7) - 1
 };
 
 static const struct {
@@ -171,6 +172,7 @@ static const struct {
     {"limit", OPT_LIMIT},   {"offset", OPT_OFFSET},
     {"lang", OPT_LANG},     {"format", OPT_FORMAT},
     {"snippets", OPT_SNIPPETS}, {"explain", OPT_EXPLAIN},
+    {"exact_total", OPT_EXACT_TOTAL},
 };
 
 /* What follows the options of a command. */
@@ -288,6 +290,9 @@ static int apply_option(fossc_request *out, unsigned bit, const char *name,
     case OPT_FORMAT: bad = parse_format(v, vn, &out->format) != 0; break;
     case OPT_SNIPPETS: bad = parse_bool(v, vn, &out->search.snippets) != 0; break;
     case OPT_EXPLAIN: bad = parse_bool(v, vn, &out->search.explain) != 0; break;
+    case OPT_EXACT_TOTAL:
+      bad = parse_bool(v, vn, &out->search.exact_total) != 0;
+      break;
   }
   if (bad) {
     const char *want = bit == OPT_LANG     ? "en, es or any"
@@ -445,9 +450,10 @@ void fossc_proto_render_results(fossc_buf *out, fossc_format fmt,
                                 int explain) {
   if (fmt == FOSSC_FMT_JSON) {
     fossc_buf_printf(out,
-                     "{\"ok\":true,\"total\":%llu,\"count\":%u,\"took_us\":%llu,"
-                     "\"offset\":%u,\"suggestion\":",
-                     (unsigned long long)res->total, (unsigned)res->count,
+                     "{\"ok\":true,\"total\":%llu,\"total_exact\":%s,"
+                     "\"count\":%u,\"took_us\":%llu,\"offset\":%u,\"suggestion\":",
+                     (unsigned long long)res->total,
+                     res->total_exact ? "true" : "false", (unsigned)res->count,
                      (unsigned long long)res->took_us, (unsigned)offset);
     if (res->suggestion) {
       put_json_string(out, res->suggestion, strlen(res->suggestion));
@@ -478,9 +484,9 @@ void fossc_proto_render_results(fossc_buf *out, fossc_format fmt,
     fossc_buf_puts(out, "]}\n");
     return;
   }
-  fossc_buf_printf(out, "OK total=%llu count=%u took_us=%llu\n",
+  fossc_buf_printf(out, "OK total=%llu count=%u took_us=%llu total_exact=%d\n",
                    (unsigned long long)res->total, (unsigned)res->count,
-                   (unsigned long long)res->took_us);
+                   (unsigned long long)res->took_us, res->total_exact ? 1 : 0);
   for (uint32_t i = 0; i < res->count; i++) {
     const fossc_hit *h = &res->hits[i];
     fossc_buf_printf(out, "%u\t", (unsigned)h->rank);
@@ -659,7 +665,7 @@ static const char *const help_lines[] = {
     "PING                          -> PONG",
     "SEARCH [opt=value ...] [--] <query>  the best hits for a query",
     "  options: limit=N offset=N lang=en|es|any format=text|json",
-    "           snippets=0|1 explain=0|1",
+    "           snippets=0|1 explain=0|1 exact_total=0|1",
     "EXPLAIN [opt=value ...] [--] <query>  SEARCH with explain=1",
     "GET [format=..] <id>          the stored document",
     "STATS [format=..]             index and daemon statistics",

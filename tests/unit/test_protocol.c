@@ -48,6 +48,9 @@ TEST(search_options) {
   CHECK(req.search.snippets == 0 && req.search.explain == 1);
   CHECK(query_is("\"el pueblo\" -x"));
   CHECK(parse("SEARCH lang=any x") == FOSSC_OK && req.search.lang == FOSSC_LANG_UNKNOWN);
+  CHECK(req.search.exact_total == 0);
+  CHECK(parse("SEARCH exact_total=1 x") == FOSSC_OK && req.search.exact_total == 1);
+  CHECK(parse("SEARCH exact_total=2 x") != FOSSC_OK);
 }
 
 TEST(options_stop) {
@@ -197,6 +200,7 @@ static void make_results(void) {
   res.count = 2;
   res.hits = hits;
   res.took_us = 77;
+  res.total_exact = 1;
   res.suggestion = NULL;
 }
 
@@ -205,14 +209,16 @@ TEST(render_results_text) {
   fossc_buf_reset(&out);
   fossc_proto_render_results(&out, FOSSC_FMT_TEXT, &res, 0, 0);
   CHECK_STR(fossc_buf_cstr(&out),
-            "OK total=42 count=2 took_us=77\n"
+            "OK total=42 count=2 took_us=77 total_exact=1\n"
             "1\t12.3457\ten\tdoc#1\tA title\tthe <b>word</b>  next\n"
             "2\t1.0000\tes\tdoc\"2\tTítulo\tthe <b>word</b>  next\n"
             "END\n");
   res.count = 0;
+  res.total_exact = 0; /* pruning: total is a lower bound */
   fossc_buf_reset(&out);
   fossc_proto_render_results(&out, FOSSC_FMT_TEXT, &res, 0, 0);
-  CHECK_STR(fossc_buf_cstr(&out), "OK total=42 count=0 took_us=77\nEND\n");
+  CHECK_STR(fossc_buf_cstr(&out),
+            "OK total=42 count=0 took_us=77 total_exact=0\nEND\n");
 }
 
 TEST(render_results_json) {
