@@ -29,6 +29,9 @@ struct fossc_index {
   uint64_t title_tokens, body_tokens;
   uint32_t docs_en, docs_es;
   float avg_title, avg_body;
+  /* per document: BM25F field weight / length normalisation, title then
+  ** body (owned; computed at open from NORMS) */
+  float *inv_norm;
   fossc_htab term_ix;  /* XXH3(term) -> term index, built at open */
   fossc_lexicon lex;   /* translation lexicon (section TRANS), if any */
   int has_lex;

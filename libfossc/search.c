@@ -788,22 +788,14 @@ static void eval_terms(fossc_searcher *s, concept *k, uint32_t doc) {
 }
 
 static float bm25f(const fossc_searcher *s, const concept *k, uint32_t doc) {
-  const fossc_index *ix = s->ix;
-  float nt = 1.0f - FOSSC_BM25_B_TITLE +
-             FOSSC_BM25_B_TITLE *
-                 (ix->avg_title > 0 ? fossc_ix_title_len(ix, doc) / ix->avg_title : 1);
-  float nb = 1.0f - FOSSC_BM25_B_BODY +
-             FOSSC_BM25_B_BODY *
-                 (ix->avg_body > 0 ? fossc_ix_body_len(ix, doc) / ix->avg_body : 1);
-  float tfn = FOSSC_BM25_W_TITLE * k->tf_title / nt +
-              FOSSC_BM25_W_BODY * k->tf_body / nb;
+  const float *in = s->ix->inv_norm + 2 * (size_t)doc;
+  float tfn = k->tf_title * in[0] + k->tf_body * in[1];
   float all = k->idf * (FOSSC_BM25_K1 + 1) * tfn / (FOSSC_BM25_K1 + tfn);
   if (k->kind == FOSSC_Q_PHRASE) return all;
   /* Translations may add to a concept's frequency but their share of the
   ** score is discounted: a document that has the word as typed is not
   ** outranked by one that merely uses a translation more often. */
-  float tfo = FOSSC_BM25_W_TITLE * k->tfo_title / nt +
-              FOSSC_BM25_W_BODY * k->tfo_body / nb;
+  float tfo = k->tfo_title * in[0] + k->tfo_body * in[1];
   float orig = k->idf * (FOSSC_BM25_K1 + 1) * tfo / (FOSSC_BM25_K1 + tfo);
   all *= TRANSLATED_SCORE_FACTOR;
   return orig > all ? orig : all;
@@ -1025,13 +1017,7 @@ static int build_drivers(fossc_searcher *s) {
 ** documents that could still enter the top k. Word concepts score
 ** exactly; coordination (<= 1) is left out. */
 static float doc_bound(fossc_searcher *s, uint32_t doc, int with_prox) {
-  const fossc_index *ix = s->ix;
-  float nt = 1.0f - FOSSC_BM25_B_TITLE +
-             FOSSC_BM25_B_TITLE *
-                 (ix->avg_title > 0 ? fossc_ix_title_len(ix, doc) / ix->avg_title : 1);
-  float nb = 1.0f - FOSSC_BM25_B_BODY +
-             FOSSC_BM25_B_BODY *
-                 (ix->avg_body > 0 ? fossc_ix_body_len(ix, doc) / ix->avg_body : 1);
+  const float *in = s->ix->inv_norm + 2 * (size_t)doc;
   float ub = 0;
   prox_acc pb = {0, 0, 0};
   for (uint32_t i = 0; i < s->nconcepts; i++) {
@@ -1052,8 +1038,7 @@ static float doc_bound(fossc_searcher *s, uint32_t doc, int with_prox) {
       for (uint32_t a = 0; a < pt->nalt; a++) {
         const fossc_pcursor *c = &s->cursors[s->alts[pt->alt0 + a].cursor];
         if (c->doc == doc)
-          t += FOSSC_BM25_W_TITLE * c->tft[c->i] / nt +
-               FOSSC_BM25_W_BODY * c->tfb[c->i] / nb;
+          t += c->tft[c->i] * in[0] + c->tfb[c->i] * in[1];
       }
       if (t < tfn) tfn = t;
     }
