@@ -425,7 +425,23 @@ uint32_t fossc_pcursor_positions(fossc_pcursor *c, const uint32_t **out) {
     uint32_t k = c->pos_known;
     const uint8_t *p = c->pos_at[k];
     uint32_t cnt = c->tft[k] + c->tfb[k];
-    while (cnt && p < c->pos_end) cnt -= *p++ < 0x80;
+    while (cnt && p < c->pos_end) {
+      /* Eight bytes at a time while the list cannot end inside them (a
+      ** byte below 0x80 ends a varint; the multiply adds up one bit per
+      ** byte): stop words have hundreds of positions per document. */
+      if (cnt > 8 && c->pos_end - p >= 8) {
+        uint64_t w;
+        memcpy(&w, p, 8);
+        uint32_t ends =
+            (uint32_t)((((~w & 0x8080808080808080ull) >> 7) * 0x0101010101010101ull) >> 56);
+        if (ends < cnt) {
+          cnt -= ends;
+          p += 8;
+          continue;
+        }
+      }
+      cnt -= *p++ < 0x80;
+    }
     if (cnt) {
       set_corrupt(c);
       return 0;
