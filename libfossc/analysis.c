@@ -75,8 +75,21 @@ typedef struct word_ent {
   uint8_t slen, plen, term_len[2];
   uint8_t numeric;
   uint8_t stop;             /* FOSSC_STOP_* bits (0 for numbers) */
-  uint8_t en, es, evidence; /* what the word adds to a fossc_lang_score */
+  /* What the word adds to a fossc_lang_score: en, es, and one piece of
+  ** evidence when either is non-zero. */
+  uint8_t en, es;
 } word_ent;
+
+/* A hash slot of the word cache. It holds what tokenising needs (the key
+** of a short word, the language cues), so most tokens touch one cache line
+** of the table and nothing else until they are emitted. */
+typedef struct word_slot {
+  uint64_t head;  /* the surface's first 8 bytes, zero-padded */
+  uint32_t id1;   /* index in the cache + 1; 0: free slot */
+  uint8_t len;    /* surface bytes */
+  uint8_t numeric;
+  uint8_t en, es; /* the word_ent's */
+} word_slot;
 
 /* A token of the current batch. */
 typedef struct pending_tok {
@@ -96,7 +109,7 @@ struct fossc_analyzer {
   word_ent *ents;
   uint32_t nents, cap_ents;
   uint32_t max_ents; /* cleared at a batch start once it holds this many */
-  uint64_t *slots;   /* hash tag << 32 | (index + 1); 0 = free */
+  word_slot *slots;
   uint32_t slot_mask;
   uint32_t epoch; /* bumped at each clear (fossc_token.word_epoch) */
   fossc_buf words;
@@ -515,8 +528,21 @@ static unsigned stop_bits(const char *surface, size_t slen, const char *plain,
 
 /* ---- word cache: surface form -> word_ent */
 
-static inline uint64_t word_hash(const char *s, size_t n) {
-  return XXH3_64bits(s, n);
+/* The first min(n, 8) bytes of s, zero-padded; s must have 8 readable
+** bytes (every word buffer here has at least FOSSC_MAX_WORD_BYTES + 1). */
+static inline uint64_t word_head(const char *s, size_t n) {
+  static const unsigned char keep[16] = {0xff, 0xff, 0xff, 0xff, 0xff, 0xff,
+                                         0xff, 0xff, 0, 0, 0, 0, 0, 0, 0, 0};
+  uint64_t v, m;
+  memcpy(&v, s, 8);
+  memcpy(&m, keep + 8 - (n < 8 ? n : 8), 8);
+  return v & m;
+}
+
+static inline uint64_t word_hash(const char *s, size_t n, uint64_t head) {
+  if (n > 8) return XXH3_64bits(s, n);
+  uint64_t h = (head ^ n) * UINT64_C(0x9E3779B97F4A7C15); /* Fibonacci mix */
+  return h ^ (h >> 29);
 }
 
 /* Forgets every word. Only between batches: tokens hold word indexes. */
@@ -533,41 +559,38 @@ static void word_cache_check(fossc_analyzer *a) {
   if (a->nents >= a->max_ents || a->words.oom) word_cache_clear(a);
 }
 
-/* Returns the index of (s[0..n), numeric) with hash h, or UINT32_MAX;
-** *slot gets the free slot where it would go. */
-static inline uint32_t word_find(const fossc_analyzer *a, const char *s,
-                                 size_t n, int numeric, uint64_t h,
-                                 uint32_t *slot) {
-  uint32_t tag = (uint32_t)(h >> 32);
+/* Returns the slot of (s[0..n), numeric) with hash h and head `head`: the
+** word's slot (id1 != 0) or the free slot where it would go. */
+static inline word_slot *word_find(const fossc_analyzer *a, const char *s,
+                                   size_t n, int numeric, uint64_t h,
+                                   uint64_t head) {
   for (uint32_t i = (uint32_t)h & a->slot_mask;; i = (i + 1) & a->slot_mask) {
-    uint64_t v = a->slots[i];
-    if (!v) {
-      *slot = i;
-      return UINT32_MAX;
-    }
-    if ((uint32_t)(v >> 32) != tag) continue;
-    const word_ent *e = &a->ents[(uint32_t)v - 1];
-    if (e->slen != n || e->numeric != numeric) continue;
-    const char *k = a->words.data + e->off;
-    size_t j = 0; /* inline compare: words are short, a call costs more */
+    word_slot *w = &a->slots[i];
+    if (!w->id1) return w;
+    if (w->head != head || w->len != n || w->numeric != numeric) continue;
+    if (n <= 8) return w;
+    const char *k = a->words.data + a->ents[w->id1 - 1].off;
+    size_t j = 8; /* inline compare: words are short, a call costs more */
     while (j < n && k[j] == s[j]) j++;
-    if (j == n) return (uint32_t)v - 1;
+    if (j == n) return w;
   }
 }
 
 /* Doubles the hash slots. Returns 0 or -1 on OOM (the table is kept). */
 static int word_slots_grow(fossc_analyzer *a) {
   uint32_t cap = (a->slot_mask + 1) * 2;
-  uint64_t *ns = fossc_calloc(cap, sizeof *ns);
+  word_slot *ns = fossc_calloc(cap, sizeof *ns);
   if (!ns) return -1;
   for (uint32_t i = 0; i <= a->slot_mask; i++) {
-    uint64_t v = a->slots[i];
-    if (!v) continue;
-    const word_ent *e = &a->ents[(uint32_t)v - 1];
-    uint64_t h = word_hash(a->words.data + e->off, e->slen);
+    const word_slot *w = &a->slots[i];
+    if (!w->id1) continue;
+    const word_ent *e = &a->ents[w->id1 - 1];
+    char key[FOSSC_MAX_WORD_BYTES + 1];
+    memcpy(key, a->words.data + e->off, e->slen);
+    uint64_t h = word_hash(key, e->slen, w->head);
     uint32_t k = (uint32_t)h & (cap - 1);
-    while (ns[k]) k = (k + 1) & (cap - 1);
-    ns[k] = v;
+    while (ns[k].id1) k = (k + 1) & (cap - 1);
+    ns[k] = *w;
   }
   fossc_free(a->slots);
   a->slots = ns;
@@ -580,35 +603,35 @@ static void word_fill(word_ent *e, const char *surface, size_t slen,
                       const char *plain, size_t plen, int numeric) {
   e->numeric = (uint8_t)(numeric != 0);
   e->stop = 0;
-  e->en = e->es = e->evidence = 0;
+  e->en = e->es = 0;
   if (numeric) return; /* numbers are neither stop words nor cues */
   e->stop = (uint8_t)stop_bits(surface, slen, plain, plen);
   fossc_lang_score sc = {0, 0, 0};
   fossc_lang_score_word(&sc, surface, slen, e->stop);
   e->en = (uint8_t)sc.en;
   e->es = (uint8_t)sc.es;
-  e->evidence = (uint8_t)sc.evidence;
 }
 
 /* Adds the word (surface[0..slen), numeric), slen > 0, whose lookup gave
-** free slot `slot`. Returns its index, or UINT32_MAX on OOM. */
-static uint32_t word_add(fossc_analyzer *a, const char *surface, size_t slen,
-                         int numeric, uint64_t h, uint32_t slot) {
+** the free slot w. Returns its slot, or NULL on OOM. */
+static word_slot *word_add(fossc_analyzer *a, const char *surface,
+                           size_t slen, int numeric, uint64_t h, uint64_t head,
+                           word_slot *w) {
   if ((a->nents + 1) * 2 > a->slot_mask + 1) {
-    if (word_slots_grow(a)) return UINT32_MAX;
-    word_find(a, surface, slen, numeric, h, &slot);
+    if (word_slots_grow(a)) return NULL;
+    w = word_find(a, surface, slen, numeric, h, head);
   }
   if (a->nents == a->cap_ents) {
     uint32_t cap = a->cap_ents ? a->cap_ents * 2 : 1024;
     word_ent *ne = fossc_realloc(a->ents, (size_t)cap * sizeof *ne);
-    if (!ne) return UINT32_MAX;
+    if (!ne) return NULL;
     a->ents = ne;
     a->cap_ents = cap;
   }
   char plain[FOSSC_MAX_WORD_BYTES + 1];
   size_t plen = plain_of(a, surface, slen, plain);
   if (a->words.len > UINT32_MAX - 2 * (FOSSC_MAX_WORD_BYTES + 1))
-    return UINT32_MAX; /* cleared at the next batch */
+    return NULL; /* cleared at the next batch */
   word_ent *e = &a->ents[a->nents];
   e->off = (uint32_t)a->words.len;
   e->slen = (uint8_t)slen;
@@ -619,19 +642,25 @@ static uint32_t word_add(fossc_analyzer *a, const char *surface, size_t slen,
   fossc_buf_append(&a->words, surface, slen);
   fossc_buf_append(&a->words, "", 1);
   fossc_buf_append(&a->words, plain, plen + 1);
-  if (a->words.oom) return UINT32_MAX;
-  a->slots[slot] = (uint64_t)(uint32_t)(h >> 32) << 32 | (a->nents + 1);
-  return a->nents++;
+  if (a->words.oom) return NULL;
+  w->head = head;
+  w->len = (uint8_t)slen;
+  w->numeric = e->numeric;
+  w->en = e->en;
+  w->es = e->es;
+  w->id1 = ++a->nents;
+  return w;
 }
 
-/* Looks up or adds a folded word. Returns its index or UINT32_MAX (OOM). */
-static inline uint32_t word_get(fossc_analyzer *a, const char *surface,
-                                size_t slen, int numeric) {
-  uint64_t h = word_hash(surface, slen);
-  uint32_t slot = 0;
-  uint32_t id = word_find(a, surface, slen, numeric, h, &slot);
-  if (id != UINT32_MAX) return id;
-  return word_add(a, surface, slen, numeric, h, slot);
+/* Looks up or adds a folded word (8 readable bytes at surface). Returns its
+** slot, or NULL on OOM. */
+static inline const word_slot *word_get(fossc_analyzer *a, const char *surface,
+                                        size_t slen, int numeric) {
+  uint64_t head = word_head(surface, slen);
+  uint64_t h = word_hash(surface, slen, head);
+  word_slot *w = word_find(a, surface, slen, numeric, h, head);
+  if (w->id1) return w;
+  return word_add(a, surface, slen, numeric, h, head, w);
 }
 
 /* Makes sure word id has its stem in lang (EN or ES). Returns 0 or -1 on
@@ -668,25 +697,28 @@ static fossc_lang_score score_text(fossc_analyzer *a, const uint8_t *s,
     const char *surface;
     size_t slen = fold_surface(a, &w, buf, &surface);
     if (!slen) continue;
-    word_ent tmp;
-    const word_ent *e = &tmp;
-    uint64_t h = word_hash(surface, slen);
-    uint32_t slot = 0;
-    uint32_t id = word_find(a, surface, slen, 0, h, &slot);
+    uint64_t head = word_head(surface, slen);
+    uint64_t h = word_hash(surface, slen, head);
+    const word_slot *ws = word_find(a, surface, slen, 0, h, head);
     /* New words are cached only up to a bound: this may run while a batch
     ** holds word indexes, so the cache cannot be cleared here. */
-    if (id == UINT32_MAX && a->nents < a->max_ents)
-      id = word_add(a, surface, slen, 0, h, slot);
-    if (id != UINT32_MAX) {
-      e = &a->ents[id];
+    if (!ws->id1 && a->nents < a->max_ents)
+      ws = word_add(a, surface, slen, 0, h, head, (word_slot *)ws);
+    uint32_t en, es;
+    if (ws && ws->id1) {
+      en = ws->en;
+      es = ws->es;
     } else {
+      word_ent tmp;
       char plain[FOSSC_MAX_WORD_BYTES + 1];
       size_t plen = plain_of(a, surface, slen, plain);
       word_fill(&tmp, surface, slen, plain, plen, 0);
+      en = tmp.en;
+      es = tmp.es;
     }
-    sc.en += e->en;
-    sc.es += e->es;
-    sc.evidence += e->evidence;
+    sc.en += en;
+    sc.es += es;
+    sc.evidence += (en | es) != 0;
   }
   fossc_lang_score_marks(&sc, w.marks);
   return sc;
@@ -803,12 +835,11 @@ int fossc_analyze(fossc_analyzer *a, const char *text, size_t len,
         const char *surface;
         size_t slen = fold_surface(a, &w, buf, &surface);
         if (!slen) continue;
-        uint32_t id = word_get(a, surface, slen, w.numeric);
-        if (id == UINT32_MAX || push_tok(a, &w, id)) return FOSSC_ERR_NOMEM;
-        const word_ent *e = &a->ents[id];
-        sc.en += e->en;
-        sc.es += e->es;
-        sc.evidence += e->evidence;
+        const word_slot *ws = word_get(a, surface, slen, w.numeric);
+        if (!ws || push_tok(a, &w, ws->id1 - 1)) return FOSSC_ERR_NOMEM;
+        sc.en += ws->en;
+        sc.es += ws->es;
+        sc.evidence += (ws->en | ws->es) != 0;
       }
       if (a->ntoks < FOSSC_MAX_BATCH_WORDS) {
         fossc_lang_score_marks(&sc, w.marks);
@@ -887,8 +918,9 @@ int fossc_analyzer_term(fossc_analyzer *a, fossc_lang lang, const char *word,
     else fossc_buf_append(out, w, n);
   } else {
     word_cache_check(a);
-    uint32_t id = word_get(a, w, n, 0);
-    if (id == UINT32_MAX || word_stem(a, id, lang)) return FOSSC_ERR_NOMEM;
+    const word_slot *ws = word_get(a, w, n, 0);
+    uint32_t id = ws ? ws->id1 - 1 : 0;
+    if (!ws || word_stem(a, id, lang)) return FOSSC_ERR_NOMEM;
     const word_ent *e = &a->ents[id];
     fossc_buf_append(out, a->words.data + e->term_off[lang - 1],
                      e->term_len[lang - 1]);
