@@ -295,6 +295,29 @@ static size_t plain_of(fossc_analyzer *a, const char *surface, size_t slen,
   return (size_t)p;
 }
 
+/* ASCII letters and digits, for next_word's fast path (0: anything else,
+** including the apostrophe, which needs context). */
+enum { A_LETTER = 1, A_DIGIT = 2 };
+static const uint8_t ascii_alnum[256] = {
+    ['0'] = A_DIGIT, ['1'] = A_DIGIT, ['2'] = A_DIGIT, ['3'] = A_DIGIT,
+    ['4'] = A_DIGIT, ['5'] = A_DIGIT, ['6'] = A_DIGIT, ['7'] = A_DIGIT,
+    ['8'] = A_DIGIT, ['9'] = A_DIGIT,
+    ['A'] = A_LETTER, ['B'] = A_LETTER, ['C'] = A_LETTER, ['D'] = A_LETTER,
+    ['E'] = A_LETTER, ['F'] = A_LETTER, ['G'] = A_LETTER, ['H'] = A_LETTER,
+    ['I'] = A_LETTER, ['J'] = A_LETTER, ['K'] = A_LETTER, ['L'] = A_LETTER,
+    ['M'] = A_LETTER, ['N'] = A_LETTER, ['O'] = A_LETTER, ['P'] = A_LETTER,
+    ['Q'] = A_LETTER, ['R'] = A_LETTER, ['S'] = A_LETTER, ['T'] = A_LETTER,
+    ['U'] = A_LETTER, ['V'] = A_LETTER, ['W'] = A_LETTER, ['X'] = A_LETTER,
+    ['Y'] = A_LETTER, ['Z'] = A_LETTER,
+    ['a'] = A_LETTER, ['b'] = A_LETTER, ['c'] = A_LETTER, ['d'] = A_LETTER,
+    ['e'] = A_LETTER, ['f'] = A_LETTER, ['g'] = A_LETTER, ['h'] = A_LETTER,
+    ['i'] = A_LETTER, ['j'] = A_LETTER, ['k'] = A_LETTER, ['l'] = A_LETTER,
+    ['m'] = A_LETTER, ['n'] = A_LETTER, ['o'] = A_LETTER, ['p'] = A_LETTER,
+    ['q'] = A_LETTER, ['r'] = A_LETTER, ['s'] = A_LETTER, ['t'] = A_LETTER,
+    ['u'] = A_LETTER, ['v'] = A_LETTER, ['w'] = A_LETTER, ['x'] = A_LETTER,
+    ['y'] = A_LETTER, ['z'] = A_LETTER,
+};
+
 /* Finds the next word in s[*pos..end) and advances *pos past it. Returns 1
 ** with *w filled, or 0 when there is none. */
 static int next_word(const uint8_t *s, size_t end, size_t *pos, raw_word *w) {
@@ -303,6 +326,11 @@ static int next_word(const uint8_t *s, size_t end, size_t *pos, raw_word *w) {
   int cls = CH_SEP;
   w->marks = 0;
   while (i < end) { /* skip to the first letter or digit */
+    if (s[i] < 0x80) { /* ASCII: letter, digit or separator */
+      if (ascii_alnum[s[i]]) break;
+      i++;
+      continue;
+    }
     size_t n = decode(s + i, end - i, &cp);
     cls = classify(cp);
     if (cls == CH_LETTER || cls == CH_DIGIT) break;
@@ -321,24 +349,26 @@ static int next_word(const uint8_t *s, size_t end, size_t *pos, raw_word *w) {
   int full = 0; /* the word is cut: the rest of its run is skipped */
   int ascii = 1;
   while (i < end) {
-    uint8_t c = s[i];
-    if (c < 0x80 && c != '\'') { /* fast path: ASCII letters and digits */
-      if ((unsigned)((c | 0x20) - 'a') < 26u) {
-        w->numeric = 0;
-        prev = CH_LETTER;
-        c |= 0x20; /* lower case: see raw_word */
-      } else if ((unsigned)(c - '0') < 10u) {
-        prev = CH_DIGIT;
-      } else {
-        break;
-      }
-      if (!full && w->len < FOSSC_RAW_WORD_BYTES)
-        w->buf[w->len++] = (char)c;
-      else
-        full = 1;
-      i++;
-      continue;
+    /* Fast path: a run of ASCII letters and digits, copied in one go. */
+    size_t r = i;
+    unsigned k = 0, any = 0;
+    while (r < end && (k = ascii_alnum[s[r]])) {
+      any |= k;
+      r++;
     }
+    if (r > i) {
+      if (any & A_LETTER) w->numeric = 0;
+      prev = ascii_alnum[s[r - 1]] == A_LETTER ? CH_LETTER : CH_DIGIT;
+      size_t n = r - i, m = full ? 0 : FOSSC_RAW_WORD_BYTES - w->len;
+      if (m > n) m = n;
+      if (m < n) full = 1;
+      /* lower case (see raw_word): | 0x20 maps A-Z to a-z, keeps 0-9 */
+      for (size_t j = 0; j < m; j++) w->buf[w->len + j] = (char)(s[i + j] | 0x20);
+      w->len += m;
+      i = r;
+      if (i >= end) break;
+    }
+    if (s[i] < 0x80 && s[i] != '\'') break; /* an ASCII separator */
     ascii = 0;
     size_t n = decode(s + i, end - i, &cp);
     cls = classify(cp);
@@ -800,6 +830,65 @@ static int emit_seg(fossc_analyzer *a, const para_seg *g, size_t end,
   return FOSSC_OK;
 }
 
+/* A word scanned ahead of its lookup (see tokenize_para). */
+typedef struct lookahead {
+  raw_word w;
+  char buf[FOSSC_MAX_WORD_BYTES + 1];
+  const char *surface;
+  size_t slen;
+  uint64_t head, hash;
+} lookahead;
+
+/* Adds the words of paragraph s[*i..pe) to the batch until it ends (*eop =
+** 1) or the batch is full (*eop = 0, *i after the last word taken), and
+** their language cues to *sc. Returns 0 or -1 on OOM.
+**
+** Each word's hash slot is prefetched, and looked up only after the next
+** word is scanned: the table is larger than the CPU caches and the scan
+** hides much of the wait. */
+static int tokenize_para(fossc_analyzer *a, const uint8_t *s, size_t pe,
+                         size_t *i, fossc_lang_score *sc, int *eop) {
+  lookahead la[2];
+  int p = 0, pending = 0; /* la[p]: a word waiting for its lookup */
+  *eop = 0;
+  for (;;) {
+    lookahead *nx = &la[p ^ 1];
+    int got = 0;
+    if (a->ntoks + (size_t)pending < FOSSC_MAX_BATCH_WORDS) {
+      got = next_word(s, pe, i, &nx->w);
+      if (nx->w.marks) fossc_lang_score_marks(sc, nx->w.marks);
+      if (!got) *eop = 1; /* its marks were the paragraph's last */
+    }
+    if (got) {
+      nx->slen = fold_surface(a, &nx->w, nx->buf, &nx->surface);
+      if (nx->slen) {
+        nx->head = word_head(nx->surface, nx->slen);
+        nx->hash = word_hash(nx->surface, nx->slen, nx->head);
+        __builtin_prefetch(&a->slots[(uint32_t)nx->hash & a->slot_mask]);
+      }
+    }
+    if (pending) {
+      lookahead *c = &la[p];
+      word_slot *ws = word_find(a, c->surface, c->slen, c->w.numeric,
+                                c->hash, c->head);
+      if (!ws->id1)
+        ws = word_add(a, c->surface, c->slen, c->w.numeric, c->hash, c->head, ws);
+      if (!ws || push_tok(a, &c->w, ws->id1 - 1)) return -1;
+      /* emit_seg reads the record soon */
+      __builtin_prefetch(&a->ents[ws->id1 - 1]);
+      sc->en += ws->en;
+      sc->es += ws->es;
+      sc->evidence += (ws->en | ws->es) != 0;
+      pending = 0;
+    }
+    if (!got) return 0;
+    if (nx->slen) { /* else nothing is left of it: dropped */
+      p ^= 1;
+      pending = 1;
+    }
+  }
+}
+
 int fossc_analyze(fossc_analyzer *a, const char *text, size_t len,
                   fossc_lang fallback, uint32_t first_pos, fossc_token_cb cb,
                   void *ctx) {
@@ -810,8 +899,6 @@ int fossc_analyze(fossc_analyzer *a, const char *text, size_t len,
   uint64_t next_pos = first_pos;
   size_t pos = 0, ps = 0, pe = 0, i = 0;
   int in_para = 0, eof = 0, first_batch = 1;
-  raw_word w;
-  char buf[FOSSC_MAX_WORD_BYTES + 1];
   while (!eof) {
     /* Fill a batch with whole paragraphs (cutting the last one if the
     ** batch is full), each paragraph a segment with its own score. */
@@ -830,21 +917,9 @@ int fossc_analyze(fossc_analyzer *a, const char *text, size_t len,
       if (push_seg(a)) return FOSSC_ERR_NOMEM;
       para_seg *g = &a->segs[a->nsegs - 1];
       fossc_lang_score sc = g->score;
-      while (a->ntoks < FOSSC_MAX_BATCH_WORDS && next_word(s, pe, &i, &w)) {
-        fossc_lang_score_marks(&sc, w.marks);
-        const char *surface;
-        size_t slen = fold_surface(a, &w, buf, &surface);
-        if (!slen) continue;
-        const word_slot *ws = word_get(a, surface, slen, w.numeric);
-        if (!ws || push_tok(a, &w, ws->id1 - 1)) return FOSSC_ERR_NOMEM;
-        sc.en += ws->en;
-        sc.es += ws->es;
-        sc.evidence += (ws->en | ws->es) != 0;
-      }
-      if (a->ntoks < FOSSC_MAX_BATCH_WORDS) {
-        fossc_lang_score_marks(&sc, w.marks);
-        in_para = 0;
-      }
+      int eop; /* the paragraph is done (else the batch is full) */
+      if (tokenize_para(a, s, pe, &i, &sc, &eop)) return FOSSC_ERR_NOMEM;
+      if (eop) in_para = 0;
       g->score = sc;
       if (g->first == a->ntoks) a->nsegs--; /* no words: drop it */
     }
