@@ -61,6 +61,7 @@ void fossc_wworker_release(fossc_wworker *wk) {
   fossc_free(wk->occ);
   fossc_free(wk->distinct);
   fossc_free(wk->grouped);
+  fossc_free(wk->tsc);
   memset(wk, 0, sizeof *wk);
 }
 
@@ -105,14 +106,18 @@ static int seg_term_eq(const void *ctx, uint32_t id) {
 
 /* Returns the segment term id of s[0..n), adding it if new;
 ** FOSSC_HTAB_EMPTY on OOM. */
-static uint32_t seg_intern(fossc_wjob *j, const char *s, size_t n) {
+static uint32_t seg_intern(fossc_wworker *wk, const char *s, size_t n) {
+  fossc_wjob *j = wk->job;
   uint64_t h = XXH3_64bits(s, n);
   seg_key k = {s, n, j};
   uint32_t id = fossc_htab_find(&j->term_ix, h, seg_term_eq, &k);
   if (id != FOSSC_HTAB_EMPTY) return id;
   if (fossc_grow((void **)&j->terms, &j->terms_cap, j->nterms + 1,
-                 sizeof *j->terms))
+                 sizeof *j->terms) ||
+      fossc_grow((void **)&wk->tsc, &wk->tsc_cap, j->nterms + 1,
+                 sizeof *wk->tsc))
     return FOSSC_HTAB_EMPTY;
+  memset(&wk->tsc[j->nterms], 0, sizeof *wk->tsc);
   fossc_seg_term *t = &j->terms[j->nterms];
   memset(t, 0, sizeof *t);
   t->str_off = (uint32_t)j->strs.len;
@@ -151,7 +156,7 @@ static int on_token(void *ctx, const fossc_token *t) {
   fossc_wslot *r = &wk->wslot[ix];
   if (r->stamp != wk->stamp) {
     /* First use in this job: enter the term and the pair in the segment. */
-    uint32_t term = seg_intern(j, t->term, t->term_len);
+    uint32_t term = seg_intern(wk, t->term, t->term_len);
     if (term == FOSSC_HTAB_EMPTY ||
         fossc_grow((void **)&j->pairs, &j->pairs_cap, j->npairs + 1,
                    sizeof *j->pairs))
@@ -196,7 +201,7 @@ static int flush_occurrences(fossc_wworker *wk, uint32_t d,
                  sizeof *wk->distinct))
     return FOSSC_ERR_NOMEM;
   for (uint32_t i = 0; i < wk->nocc; i++) {
-    fossc_seg_term *t = &j->terms[(uint32_t)(wk->occ[i] >> 32)];
+    fossc_term_scratch *t = &wk->tsc[(uint32_t)(wk->occ[i] >> 32)];
     if (t->mark != d + 1) {
       t->mark = d + 1;
       t->cnt = t->tft = 0;
@@ -207,27 +212,28 @@ static int flush_occurrences(fossc_wworker *wk, uint32_t d,
   }
   uint32_t at = 0;
   for (uint32_t i = 0; i < nd; i++) {
-    fossc_seg_term *t = &j->terms[wk->distinct[i]];
+    fossc_term_scratch *t = &wk->tsc[wk->distinct[i]];
     t->off = at;
     at += t->cnt;
   }
   for (uint32_t i = 0; i < wk->nocc; i++) {
-    fossc_seg_term *t = &j->terms[(uint32_t)(wk->occ[i] >> 32)];
+    fossc_term_scratch *t = &wk->tsc[(uint32_t)(wk->occ[i] >> 32)];
     wk->grouped[t->off++] = (uint32_t)wk->occ[i];
   }
   for (uint32_t i = 0; i < nd; i++) {
     fossc_seg_term *t = &j->terms[wk->distinct[i]];
-    const uint32_t *pos = wk->grouped + t->off - t->cnt;
+    const fossc_term_scratch *c = &wk->tsc[wk->distinct[i]];
+    const uint32_t *pos = wk->grouped + c->off - c->cnt;
     fossc_buf *b = &t->raw;
     /* Room for every varint of this document at once (at most 5 bytes
     ** each: all values fit in 32 bits), then plain stores. */
-    if (fossc_buf_reserve(b, ((size_t)t->cnt + 3) * 5)) return FOSSC_ERR_NOMEM;
+    if (fossc_buf_reserve(b, ((size_t)c->cnt + 3) * 5)) return FOSSC_ERR_NOMEM;
     uint8_t *o = (uint8_t *)b->data + b->len;
     o += put_varint32(o, t->last_doc == UINT32_MAX ? d : d - t->last_doc - 1);
-    o += put_varint32(o, t->tft);
-    o += put_varint32(o, t->cnt - t->tft);
+    o += put_varint32(o, c->tft);
+    o += put_varint32(o, c->cnt - c->tft);
     uint32_t prev = 0;
-    for (uint32_t k = 0; k < t->cnt; k++) {
+    for (uint32_t k = 0; k < c->cnt; k++) {
       o += put_varint32(o, k == 0 ? pos[k] : pos[k] - prev);
       prev = pos[k];
     }

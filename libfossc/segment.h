@@ -32,9 +32,13 @@ typedef struct fossc_seg_term {
   uint8_t len;
   uint32_t df, last_doc;
   fossc_buf raw;
-  /* per-document grouping scratch */
-  uint32_t mark, cnt, off, tft;
 } fossc_seg_term;
+
+/* A worker's per-document grouping scratch for one segment term (kept apart
+** from fossc_seg_term so that the per-occurrence passes touch 16 bytes). */
+typedef struct fossc_term_scratch {
+  uint32_t mark, cnt, off, tft;
+} fossc_term_scratch;
 
 /* A (term, plain word) pair met in the batch; the word is in job->pstrs. */
 typedef struct fossc_seg_pair {
@@ -110,6 +114,8 @@ typedef struct fossc_wworker {
   fossc_wjob *job;
   uint64_t *occ;
   uint32_t nocc, occ_cap;
+  fossc_term_scratch *tsc; /* by segment term id of the current job */
+  uint32_t tsc_cap;
   uint32_t *distinct, *grouped;
   uint32_t distinct_cap, grouped_cap;
   uint32_t field_tokens, field_cap;
