@@ -11,10 +11,11 @@
 #include <string.h>
 #include <xxhash.h>
 
-/* The analyzer's word cache at its cap plus one batch (analysis.c: ~70
-** bytes a word, 144k words) and the worker's slots for those words in two
-** languages (8 bytes each). */
-#define ANALYZER_BYTES (13u << 20)
+/* The analyzer's word cache at its cap plus one batch (analysis.c: 144k
+** words; records, strings and hash slots grown by doubling, ~16 MB of
+** address space) and the worker's slots for those words in two languages
+** (8 bytes each, ~4 MB once doubled). */
+#define ANALYZER_BYTES (20u << 20)
 /* A zstd compression context at the default level (ZSTD_estimateCCtxSize
 ** is not in zstd's stable API; levels up to 9 need under 2 MB), plus the
 ** encoding scratch. */
