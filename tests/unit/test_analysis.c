@@ -410,8 +410,9 @@ TEST(word_cache) {
                          "internationalisation", "e\xCC\x81t\xC3\xA9"};
   for (int i = 0; i < 400; i++) {
     char w[64];
-    int n = snprintf(w, sizeof w, "%s w%dx%s%s", parts[i % 16], i * 7 % 113,
-                     parts[(i * 5) % 16], i % 37 == 0 ? "\n\n" : " ");
+    const int np = (int)(sizeof parts / sizeof *parts);
+    int n = snprintf(w, sizeof w, "%s w%dx%s%s", parts[i % np], i * 7 % 113,
+                     parts[(i * 5) % np], i % 37 == 0 ? "\n\n" : " ");
     fossc_buf_append(&text, w, (size_t)n);
   }
   CHECK(fossc_buf_cstr(&text) != NULL);
