@@ -37,7 +37,9 @@
 ** between batches, never under pending tokens. */
 #define FOSSC_WORD_CACHE_WORDS (1u << 17)
 
-/* Smallest word cache an analyzer is given (fossc_analyzer_create_sized). */
+/* Smallest word cache an analyzer is given (fossc_analyzer_create_sized):
+** a query's words and a snippet's few dozen fit, and tests of the clearing
+** path can still fill it quickly. */
 #define FOSSC_WORD_CACHE_MIN 64
 
 /* Slots of the word cache's direct-mapped front table (a power of two; no
@@ -47,7 +49,9 @@
 ** (measured: 16k slots beat 4k on the medium corpus). */
 #define WORD_HOT_SLOTS 16384u
 
-/* Initial hash slots of the word cache; it doubles at 50% load. */
+/* Initial hash slots of the word cache (16 KB): enough for a query
+** analyzer's words without growing; an indexer's table doubles at 50% load
+** up to 512k slots. */
 #define WORD_SLOTS_INITIAL 1024u
 
 /* Raw bytes of a word kept for folding. Folding can shrink text (NFC

@@ -40,7 +40,7 @@ int fossc_analyzer_create(fossc_analyzer **out, fossc_error *err);
 void fossc_analyzer_free(fossc_analyzer *a);
 /* The same with a word cache that is cleared once it holds about
 ** cache_slots words (rounded up to a power of two, 64 .. the default of
-** 128k, ~10 MB): a query thread analyses few distinct words and should not
+** 128k, ~16 MB): a query thread analyses few distinct words and should not
 ** hold the indexer's cache. */
 int fossc_analyzer_create_sized(uint32_t cache_slots, fossc_analyzer **out,
                                 fossc_error *err);
