@@ -5,11 +5,14 @@
 ** is per word, so the common cases take fast paths:
 **   - UTF-8 is decoded in place over the original bytes (no sanitised copy),
 **     which also keeps every offset relative to the original input;
-**   - words made of ASCII and Latin-1 letters (all of English and Spanish)
-**     are folded with a table; only other scripts go through utf8proc;
-**   - stems are cached per (language, surface), so Snowball runs once per
-**     distinct word while the cache holds it.
-** Once the token array, arena and cache are warm, analysis allocates nothing.
+**   - ASCII is lower-cased while a word is scanned, and words made of ASCII
+**     and Latin-1 letters (all of English and Spanish) are folded with a
+**     table; only other scripts go through utf8proc;
+**   - everything that depends only on a word's surface form (its plain
+**     form, stop-word bits, language cues, stem in each language) is
+**     computed once per distinct word and kept in a word cache, so a word
+**     met again costs one hash lookup: Zipf's law makes most tokens repeats.
+** Once the token array and the cache are warm, analysis allocates nothing.
 **
 ** A paragraph is tokenised into a reusable token array first (its language
 ** must be known before the first stem), then stemmed and handed to the
@@ -20,14 +23,36 @@
 #include <libstemmer.h>
 #include <string.h>
 #include <utf8proc.h>
+/* Inlined: a word's hash is a few instructions, a call through the PLT
+** costs as much again. */
+#define XXH_INLINE_ALL
 #include <xxhash.h>
 
-/* Stem cache slots (direct-mapped, a power of two). The words that make up
-** 95% of the tokens of a large corpus number in the low tens of thousands,
-** so 64k slots keep the hit rate high; each slot is 144 bytes, ~9 MB of
-** address space per analyzer, touched only as slots fill. A colliding word
-** overwrites the slot, so the cache never grows and never needs clearing. */
-#define FOSSC_STEM_CACHE_SLOTS (1u << 16)
+/* Distinct words an indexing analyzer keeps before it forgets them all.
+** The words that make up 95% of the tokens of a large corpus number in the
+** low tens of thousands, so 128k keeps the hit rate high (98% of tokens on
+** the medium corpus, which clears it once) while bounding memory (records,
+** strings and hash slots: ~16 MB of address space at the cap plus one
+** batch) whatever the corpus's vocabulary. The cache is cleared only
+** between batches, never under pending tokens. */
+#define FOSSC_WORD_CACHE_WORDS (1u << 17)
+
+/* Smallest word cache an analyzer is given (fossc_analyzer_create_sized):
+** a query's words and a snippet's few dozen fit, and tests of the clearing
+** path can still fill it quickly. */
+#define FOSSC_WORD_CACHE_MIN 64
+
+/* Slots of the word cache's direct-mapped front table (a power of two; no
+** more than the cache's words). The main table is megabytes, so its lines
+** and pages miss the CPU's caches and TLB; the front table holds the
+** thousands of most frequent words, which make up most tokens, in 256 KB
+** (measured: 16k slots beat 4k on the medium corpus). */
+#define WORD_HOT_SLOTS 16384u
+
+/* Initial hash slots of the word cache (16 KB): enough for a query
+** analyzer's words without growing; an indexer's table doubles at 50% load
+** up to 512k slots. */
+#define WORD_SLOTS_INITIAL 1024u
 
 /* Raw bytes of a word kept for folding. Folding can shrink text (NFC
 ** composes e + U+0301 into é), so four times the surface limit guarantees
@@ -40,7 +65,7 @@
 ** fit. */
 #define FOSSC_FOLD_SCRATCH_CPS (4 * FOSSC_RAW_WORD_BYTES)
 
-/* Words per analysis batch (about 32 bytes of memory each). Paragraphs are
+/* Words per analysis batch (12 bytes of memory each). Paragraphs are
 ** tokenised into a batch before their language is decided; a text that fits
 ** in one batch (nearly every document: 16k words is ~100 KB of prose) also
 ** gets its whole-text language from the same pass. A longer paragraph (a
@@ -48,28 +73,40 @@
 ** guess, so memory stays bounded. */
 #define FOSSC_MAX_BATCH_WORDS 16384
 
-/* Tokens hashed ahead of their stem-cache lookup (see emit_seg): enough to
-** cover a memory latency, small enough to stay in registers and L1. */
-#define STEM_PREFETCH 8
-
 #define SURFACE_OPTS (UTF8PROC_COMPOSE | UTF8PROC_CASEFOLD | UTF8PROC_STABLE)
 #define PLAIN_OPTS (UTF8PROC_COMPOSE | UTF8PROC_STRIPMARK | UTF8PROC_STABLE)
 
-typedef struct stem_slot {
-  uint64_t hash;
-  uint8_t lang; /* 0: empty (FOSSC_LANG_UNKNOWN is never cached) */
-  uint8_t klen, tlen;
-  char key[FOSSC_MAX_WORD_BYTES];
-  char term[FOSSC_MAX_WORD_BYTES + 1];
-} stem_slot;
+/* term_off of a stem not computed yet. */
+#define NO_TERM UINT32_MAX
 
-/* A token of the current batch; its texts live in the arena. */
+/* A distinct word (surface form, numeric flag) of the word cache and all
+** that follows from it. Strings live in the analyzer's `words` arena. */
+typedef struct word_ent {
+  uint32_t off;         /* surface, NUL, plain, NUL */
+  uint32_t term_off[2]; /* stems in [EN], [ES] (index lang - 1), or NO_TERM */
+  uint8_t slen, plen, term_len[2];
+  uint8_t numeric;
+  uint8_t stop;             /* FOSSC_STOP_* bits (0 for numbers) */
+  /* What the word adds to a fossc_lang_score: en, es, and one piece of
+  ** evidence when either is non-zero. */
+  uint8_t en, es;
+} word_ent;
+
+/* A hash slot of the word cache. It holds what tokenising needs (the key
+** of a short word, the language cues), so most tokens touch one cache line
+** of the table and nothing else until they are emitted. */
+typedef struct word_slot {
+  uint64_t head;  /* the surface's first 8 bytes, zero-padded */
+  uint32_t id1;   /* index in the cache + 1; 0: free slot */
+  uint8_t len;    /* surface bytes */
+  uint8_t numeric;
+  uint8_t en, es; /* the word_ent's */
+} word_slot;
+
+/* A token of the current batch. */
 typedef struct pending_tok {
   uint32_t start, end;
-  uint32_t off;    /* surface at arena+off, plain at arena+off+slen+1 */
-  uint8_t slen, plen;
-  uint8_t numeric;
-  uint8_t stop;    /* FOSSC_STOP_* bits */
+  uint32_t word; /* index in the word cache */
 } pending_tok;
 
 /* A paragraph (or the part of one that fits in a batch). */
@@ -80,33 +117,37 @@ typedef struct para_seg {
 
 struct fossc_analyzer {
   struct sb_stemmer *stemmer[FOSSC_LANG_COUNT]; /* [EN], [ES] */
-  stem_slot *cache;
-  uint32_t cache_mask; /* slots - 1 */
+  /* word cache */
+  word_ent *ents;
+  uint32_t nents, cap_ents;
+  uint32_t max_ents; /* cleared at a batch start once it holds this many */
+  word_slot *slots;
+  uint32_t slot_mask;
+  word_slot *hot; /* front table: copies of recently used slots */
+  uint32_t hot_mask;
+  uint32_t epoch; /* bumped at each clear (fossc_token.word_epoch) */
+  fossc_buf words;
+  /* current batch */
   pending_tok *toks;
   size_t ntoks, cap_toks;
   para_seg *segs;
   size_t nsegs, cap_segs;
-  fossc_buf arena;
   utf8proc_int32_t scratch[FOSSC_FOLD_SCRATCH_CPS + 1]; /* +1: reencode's NUL */
   char term[FOSSC_MAX_WORD_BYTES + 1];
 };
 
-/* One word as found by next_word, before folding. */
+/* One word as found by next_word, before folding. ASCII letters are
+** already lower-cased (case folding and NFC give the same result either
+** way: folding maps A-Z to a-z before composition). */
 typedef struct raw_word {
   uint32_t start, end; /* in the input */
   uint32_t marks;      /* ¿ ¡ seen between the previous word and this one */
   size_t len;          /* bytes in buf (capped at FOSSC_RAW_WORD_BYTES) */
+  int ascii;           /* only ASCII: buf is the surface form */
   int simple;          /* only ASCII and U+00C0..U+00FF: table fold */
   int numeric;
   char buf[FOSSC_RAW_WORD_BYTES];
 } raw_word;
-
-/* A folded word. */
-typedef struct folded_word {
-  char surface[FOSSC_MAX_WORD_BYTES + 1];
-  char plain[FOSSC_MAX_WORD_BYTES + 1];
-  size_t slen, plen;
-} folded_word;
 
 /* ---- character classes */
 
@@ -220,9 +261,16 @@ static long fold_slow(fossc_analyzer *a, const char *s, size_t len,
   }
 }
 
-/* Folds a raw word into surface and plain forms. Returns 0, or -1 when
-** nothing is left of it (the caller drops the word). */
-static int fold_word(fossc_analyzer *a, const raw_word *w, folded_word *f) {
+/* Folds a raw word into its surface form: *out points at it (w->buf for
+** ASCII words, else buf, room for FOSSC_MAX_WORD_BYTES + 1). Returns its
+** length, 0 when nothing is left of it (the caller drops the word). */
+static size_t fold_surface(fossc_analyzer *a, const raw_word *w, char *buf,
+                           const char **out) {
+  if (w->ascii) { /* next_word lower-cased it already */
+    *out = w->buf;
+    return w->len < FOSSC_MAX_WORD_BYTES ? w->len : FOSSC_MAX_WORD_BYTES;
+  }
+  *out = buf;
   if (w->simple) {
     /* ASCII and Latin-1 letters: case folding is a table lookup and the
     ** text is already NFC (no combining marks on this path). */
@@ -230,39 +278,59 @@ static int fold_word(fossc_analyzer *a, const raw_word *w, folded_word *f) {
     for (size_t i = 0; i < w->len && n < FOSSC_MAX_WORD_BYTES; i++) {
       unsigned char c = (unsigned char)w->buf[i];
       if (c < 0x80) {
-        f->surface[n++] = (char)((c >= 'A' && c <= 'Z') ? c + 0x20 : c);
+        buf[n++] = (char)c;
       } else {
         if (n + 2 > FOSSC_MAX_WORD_BYTES) break;
         int32_t cp = ((c & 0x1F) << 6) | ((unsigned char)w->buf[i + 1] & 0x3F);
         cp = latin1_lower(cp);
-        f->surface[n++] = (char)(0xC0 | (cp >> 6));
-        f->surface[n++] = (char)(0x80 | (cp & 0x3F));
+        buf[n++] = (char)(0xC0 | (cp >> 6));
+        buf[n++] = (char)(0x80 | (cp & 0x3F));
         i++;
       }
     }
-    f->surface[n] = '\0';
-    f->slen = n;
-    long p = plain_fast(f->surface, n, f->plain);
-    f->plen = (size_t)p; /* cannot fail: the surface is ASCII + Latin-1 */
-    f->plain[f->plen] = '\0';
-  } else {
-    long n = fold_slow(a, w->buf, w->len, SURFACE_OPTS, f->surface,
-                       FOSSC_MAX_WORD_BYTES);
-    if (n <= 0) return -1;
-    f->slen = (size_t)n;
-    long p = plain_fast(f->surface, f->slen, f->plain);
-    if (p < 0)
-      p = fold_slow(a, f->surface, f->slen, PLAIN_OPTS, f->plain,
-                    FOSSC_MAX_WORD_BYTES);
-    if (p <= 0) { /* only marks or ignorables: keep the surface */
-      memcpy(f->plain, f->surface, f->slen + 1);
-      p = (long)f->slen;
-    }
-    f->plen = (size_t)p;
-    f->plain[f->plen] = '\0';
+    return n;
   }
-  return f->slen ? 0 : -1;
+  long n = fold_slow(a, w->buf, w->len, SURFACE_OPTS, buf, FOSSC_MAX_WORD_BYTES);
+  return n > 0 ? (size_t)n : 0;
 }
+
+/* Writes the plain form of a surface form (slen > 0) into out (room for
+** FOSSC_MAX_WORD_BYTES + 1), NUL-terminated. Returns its length (> 0). */
+static size_t plain_of(fossc_analyzer *a, const char *surface, size_t slen,
+                       char *out) {
+  long p = plain_fast(surface, slen, out);
+  if (p < 0)
+    p = fold_slow(a, surface, slen, PLAIN_OPTS, out, FOSSC_MAX_WORD_BYTES);
+  if (p <= 0) { /* only marks or ignorables: keep the surface */
+    memcpy(out, surface, slen);
+    p = (long)slen;
+  }
+  out[p] = '\0';
+  return (size_t)p;
+}
+
+/* ASCII letters and digits, for next_word's fast path (0: anything else,
+** including the apostrophe, which needs context). */
+enum { A_LETTER = 1, A_DIGIT = 2 };
+static const uint8_t ascii_alnum[256] = {
+    ['0'] = A_DIGIT, ['1'] = A_DIGIT, ['2'] = A_DIGIT, ['3'] = A_DIGIT,
+    ['4'] = A_DIGIT, ['5'] = A_DIGIT, ['6'] = A_DIGIT, ['7'] = A_DIGIT,
+    ['8'] = A_DIGIT, ['9'] = A_DIGIT,
+    ['A'] = A_LETTER, ['B'] = A_LETTER, ['C'] = A_LETTER, ['D'] = A_LETTER,
+    ['E'] = A_LETTER, ['F'] = A_LETTER, ['G'] = A_LETTER, ['H'] = A_LETTER,
+    ['I'] = A_LETTER, ['J'] = A_LETTER, ['K'] = A_LETTER, ['L'] = A_LETTER,
+    ['M'] = A_LETTER, ['N'] = A_LETTER, ['O'] = A_LETTER, ['P'] = A_LETTER,
+    ['Q'] = A_LETTER, ['R'] = A_LETTER, ['S'] = A_LETTER, ['T'] = A_LETTER,
+    ['U'] = A_LETTER, ['V'] = A_LETTER, ['W'] = A_LETTER, ['X'] = A_LETTER,
+    ['Y'] = A_LETTER, ['Z'] = A_LETTER,
+    ['a'] = A_LETTER, ['b'] = A_LETTER, ['c'] = A_LETTER, ['d'] = A_LETTER,
+    ['e'] = A_LETTER, ['f'] = A_LETTER, ['g'] = A_LETTER, ['h'] = A_LETTER,
+    ['i'] = A_LETTER, ['j'] = A_LETTER, ['k'] = A_LETTER, ['l'] = A_LETTER,
+    ['m'] = A_LETTER, ['n'] = A_LETTER, ['o'] = A_LETTER, ['p'] = A_LETTER,
+    ['q'] = A_LETTER, ['r'] = A_LETTER, ['s'] = A_LETTER, ['t'] = A_LETTER,
+    ['u'] = A_LETTER, ['v'] = A_LETTER, ['w'] = A_LETTER, ['x'] = A_LETTER,
+    ['y'] = A_LETTER, ['z'] = A_LETTER,
+};
 
 /* Finds the next word in s[*pos..end) and advances *pos past it. Returns 1
 ** with *w filled, or 0 when there is none. */
@@ -272,6 +340,11 @@ static int next_word(const uint8_t *s, size_t end, size_t *pos, raw_word *w) {
   int cls = CH_SEP;
   w->marks = 0;
   while (i < end) { /* skip to the first letter or digit */
+    if (s[i] < 0x80) { /* ASCII: letter, digit or separator */
+      if (ascii_alnum[s[i]]) break;
+      i++;
+      continue;
+    }
     size_t n = decode(s + i, end - i, &cp);
     cls = classify(cp);
     if (cls == CH_LETTER || cls == CH_DIGIT) break;
@@ -290,23 +363,26 @@ static int next_word(const uint8_t *s, size_t end, size_t *pos, raw_word *w) {
   int full = 0; /* the word is cut: the rest of its run is skipped */
   int ascii = 1;
   while (i < end) {
-    uint8_t c = s[i];
-    if (c < 0x80 && c != '\'') { /* fast path: ASCII letters and digits */
-      if ((unsigned)((c | 0x20) - 'a') < 26u) {
-        w->numeric = 0;
-        prev = CH_LETTER;
-      } else if ((unsigned)(c - '0') < 10u) {
-        prev = CH_DIGIT;
-      } else {
-        break;
-      }
-      if (!full && w->len < FOSSC_RAW_WORD_BYTES)
-        w->buf[w->len++] = (char)c;
-      else
-        full = 1;
-      i++;
-      continue;
+    /* Fast path: a run of ASCII letters and digits, copied in one go. */
+    size_t r = i;
+    unsigned k = 0, any = 0;
+    while (r < end && (k = ascii_alnum[s[r]])) {
+      any |= k;
+      r++;
     }
+    if (r > i) {
+      if (any & A_LETTER) w->numeric = 0;
+      prev = ascii_alnum[s[r - 1]] == A_LETTER ? CH_LETTER : CH_DIGIT;
+      size_t n = r - i, m = full ? 0 : FOSSC_RAW_WORD_BYTES - w->len;
+      if (m > n) m = n;
+      if (m < n) full = 1;
+      /* lower case (see raw_word): | 0x20 maps A-Z to a-z, keeps 0-9 */
+      for (size_t j = 0; j < m; j++) w->buf[w->len + j] = (char)(s[i + j] | 0x20);
+      w->len += m;
+      i = r;
+      if (i >= end) break;
+    }
+    if (s[i] < 0x80 && s[i] != '\'') break; /* an ASCII separator */
     ascii = 0;
     size_t n = decode(s + i, end - i, &cp);
     cls = classify(cp);
@@ -344,6 +420,7 @@ static int next_word(const uint8_t *s, size_t end, size_t *pos, raw_word *w) {
       if ((unsigned char)w->buf[k] == 0xC3 && (unsigned char)w->buf[k + 1] == 0x9F)
         w->simple = 0;
   }
+  w->ascii = ascii;
   w->end = (uint32_t)i;
   *pos = i;
   return 1;
@@ -403,21 +480,25 @@ static int next_paragraph(const uint8_t *s, size_t len, size_t *pos,
 /* ---- analyzer */
 
 int fossc_analyzer_create(fossc_analyzer **out, fossc_error *err) {
-  return fossc_analyzer_create_sized(FOSSC_STEM_CACHE_SLOTS, out, err);
+  return fossc_analyzer_create_sized(FOSSC_WORD_CACHE_WORDS, out, err);
 }
 
 int fossc_analyzer_create_sized(uint32_t cache_slots, fossc_analyzer **out,
                                 fossc_error *err) {
-  uint32_t slots = 64;
-  while (slots < cache_slots && slots < FOSSC_STEM_CACHE_SLOTS) slots *= 2;
+  uint32_t max = FOSSC_WORD_CACHE_MIN;
+  while (max < cache_slots && max < FOSSC_WORD_CACHE_WORDS) max *= 2;
   fossc_analyzer *a = fossc_calloc(1, sizeof *a);
   if (!a) return fossc_error_set(err, FOSSC_ERR_NOMEM, "analyzer: out of memory");
-  a->cache_mask = slots - 1;
-  a->cache = fossc_calloc(slots, sizeof *a->cache);
-  if (!a->cache) {
+  a->max_ents = max;
+  uint32_t hot = max < WORD_HOT_SLOTS ? max : WORD_HOT_SLOTS;
+  a->slots = fossc_calloc(WORD_SLOTS_INITIAL, sizeof *a->slots);
+  a->hot = fossc_calloc(hot, sizeof *a->hot);
+  a->hot_mask = hot - 1;
+  if (!a->slots || !a->hot) {
     fossc_analyzer_free(a);
-    return fossc_error_set(err, FOSSC_ERR_NOMEM, "analyzer: out of memory for stem cache");
+    return fossc_error_set(err, FOSSC_ERR_NOMEM, "analyzer: out of memory for word cache");
   }
+  a->slot_mask = WORD_SLOTS_INITIAL - 1;
   a->stemmer[FOSSC_LANG_EN] = sb_stemmer_new("english", "UTF_8");
   a->stemmer[FOSSC_LANG_ES] = sb_stemmer_new("spanish", "UTF_8");
   if (!a->stemmer[FOSSC_LANG_EN] || !a->stemmer[FOSSC_LANG_ES]) {
@@ -435,10 +516,12 @@ void fossc_analyzer_free(fossc_analyzer *a) {
   if (!a) return;
   for (int i = 0; i < FOSSC_LANG_COUNT; i++)
     if (a->stemmer[i]) sb_stemmer_delete(a->stemmer[i]);
-  fossc_free(a->cache);
+  fossc_free(a->ents);
+  fossc_free(a->slots);
+  fossc_free(a->hot);
+  fossc_buf_free(&a->words);
   fossc_free(a->toks);
   fossc_free(a->segs);
-  fossc_buf_free(&a->arena);
   fossc_free(a);
 }
 
@@ -459,31 +542,12 @@ static size_t strip_word(fossc_analyzer *a, const char *s, size_t len,
   return n > 0 ? (size_t)n : 0;
 }
 
-/* Computes the term of a folded word (valid UTF-8, at most
-** FOSSC_MAX_WORD_BYTES) into a->term. Returns its length (> 0 when slen > 0),
-** or -1 when Snowball runs out of memory. */
-static inline uint64_t slot_hash(const char *surface, size_t slen,
-                                 fossc_lang lang) {
-  return XXH3_64bits_withSeed(surface, slen, (uint64_t)lang);
-}
-
-static long term_of(fossc_analyzer *a, fossc_lang lang, const char *surface,
-                    size_t slen, int numeric, uint64_t h) {
-  if (numeric || (lang != FOSSC_LANG_EN && lang != FOSSC_LANG_ES)) {
-    size_t n = numeric ? 0 : strip_word(a, surface, slen, a->term);
-    if (n == 0) {
-      n = slen;
-      memcpy(a->term, surface, n);
-      a->term[n] = '\0';
-    }
-    return (long)n;
-  }
-  stem_slot *slot = &a->cache[h & a->cache_mask];
-  if (slot->hash == h && slot->lang == lang && slot->klen == slen &&
-      memcmp(slot->key, surface, slen) == 0) {
-    memcpy(a->term, slot->term, (size_t)slot->tlen + 1);
-    return slot->tlen;
-  }
+/* Computes into a->term the stem of a folded, non-numeric word (valid
+** UTF-8, 0 < slen <= FOSSC_MAX_WORD_BYTES) in lang (EN or ES), then
+** accent-stripped. Returns its length (> 0), or -1 when Snowball runs out
+** of memory. */
+static long stem_of(fossc_analyzer *a, fossc_lang lang, const char *surface,
+                    size_t slen) {
   const sb_symbol *st = sb_stemmer_stem(a->stemmer[lang],
                                         (const sb_symbol *)surface, (int)slen);
   if (!st) return -1;
@@ -495,24 +559,190 @@ static long term_of(fossc_analyzer *a, fossc_lang lang, const char *surface,
     memcpy(a->term, surface, n);
     a->term[n] = '\0';
   }
-  slot->hash = h;
-  slot->lang = (uint8_t)lang;
-  slot->klen = (uint8_t)slen;
-  slot->tlen = (uint8_t)n;
-  memcpy(slot->key, surface, slen);
-  memcpy(slot->term, a->term, n + 1);
   return (long)n;
 }
 
 /* Stop bits of a folded word: English on the surface, Spanish on the
 ** plain form. */
-static unsigned stop_bits(const folded_word *f) {
-  unsigned b = fossc_stop_flags(f->surface, f->slen);
+static unsigned stop_bits(const char *surface, size_t slen, const char *plain,
+                          size_t plen) {
+  unsigned b = fossc_stop_flags(surface, slen);
   /* Same length: either plain == surface, or the plain form still has
   ** non-ASCII letters (stripping never lengthens, and turning a letter into
   ** ASCII shortens it) and cannot be a Spanish stop word (all ASCII). */
-  if (f->plen == f->slen) return b;
-  return (b & FOSSC_STOP_EN) | (fossc_stop_flags(f->plain, f->plen) & FOSSC_STOP_ES);
+  if (plen == slen) return b;
+  return (b & FOSSC_STOP_EN) | (fossc_stop_flags(plain, plen) & FOSSC_STOP_ES);
+}
+
+/* ---- word cache: surface form -> word_ent */
+
+/* The first min(n, 8) bytes of s, zero-padded; s must have 8 readable
+** bytes (every word buffer here has at least FOSSC_MAX_WORD_BYTES + 1). */
+static inline uint64_t word_head(const char *s, size_t n) {
+  static const unsigned char keep[16] = {0xff, 0xff, 0xff, 0xff, 0xff, 0xff,
+                                         0xff, 0xff, 0, 0, 0, 0, 0, 0, 0, 0};
+  uint64_t v, m;
+  memcpy(&v, s, 8);
+  memcpy(&m, keep + 8 - (n < 8 ? n : 8), 8);
+  return v & m;
+}
+
+static inline uint64_t word_hash(const char *s, size_t n, uint64_t head) {
+  if (n > 8) return XXH3_64bits(s, n);
+  uint64_t h = (head ^ n) * UINT64_C(0x9E3779B97F4A7C15); /* Fibonacci mix */
+  return h ^ (h >> 29);
+}
+
+/* Forgets every word. Only between batches: tokens hold word indexes. */
+static void word_cache_clear(fossc_analyzer *a) {
+  memset(a->slots, 0, ((size_t)a->slot_mask + 1) * sizeof *a->slots);
+  memset(a->hot, 0, ((size_t)a->hot_mask + 1) * sizeof *a->hot);
+  a->nents = 0;
+  fossc_buf_reset(&a->words);
+  a->epoch++;
+}
+
+/* Clears the cache if it is full or broken by an earlier allocation
+** failure. Only between batches. */
+static void word_cache_check(fossc_analyzer *a) {
+  if (a->nents >= a->max_ents || a->words.oom) word_cache_clear(a);
+}
+
+/* Returns 1 when the used slot w holds (s[0..n), numeric) with head `head`. */
+static inline int slot_is(const fossc_analyzer *a, const word_slot *w,
+                          const char *s, size_t n, int numeric, uint64_t head) {
+  if (w->head != head || w->len != n || w->numeric != numeric) return 0;
+  if (n <= 8) return 1;
+  const char *k = a->words.data + a->ents[w->id1 - 1].off;
+  size_t j = 8; /* inline compare: words are short, a call costs more */
+  while (j < n && k[j] == s[j]) j++;
+  return j == n;
+}
+
+/* Returns the slot of (s[0..n), numeric) with hash h and head `head`: the
+** word's slot (id1 != 0) or the free slot where it would go. */
+static inline word_slot *word_find(const fossc_analyzer *a, const char *s,
+                                   size_t n, int numeric, uint64_t h,
+                                   uint64_t head) {
+  for (uint32_t i = (uint32_t)h & a->slot_mask;; i = (i + 1) & a->slot_mask) {
+    word_slot *w = &a->slots[i];
+    if (!w->id1) return w;
+    if (slot_is(a, w, s, n, numeric, head)) return w;
+  }
+}
+
+/* The front-table slot of hash h. */
+static inline word_slot *word_hot(fossc_analyzer *a, uint64_t h) {
+  return &a->hot[(uint32_t)(h >> 20) & a->hot_mask];
+}
+
+/* Doubles the hash slots. Returns 0 or -1 on OOM (the table is kept). */
+static int word_slots_grow(fossc_analyzer *a) {
+  uint32_t cap = (a->slot_mask + 1) * 2;
+  word_slot *ns = fossc_calloc(cap, sizeof *ns);
+  if (!ns) return -1;
+  for (uint32_t i = 0; i <= a->slot_mask; i++) {
+    const word_slot *w = &a->slots[i];
+    if (!w->id1) continue;
+    const word_ent *e = &a->ents[w->id1 - 1];
+    char key[FOSSC_MAX_WORD_BYTES + 1];
+    memcpy(key, a->words.data + e->off, e->slen);
+    uint64_t h = word_hash(key, e->slen, w->head);
+    uint32_t k = (uint32_t)h & (cap - 1);
+    while (ns[k].id1) k = (k + 1) & (cap - 1);
+    ns[k] = *w;
+  }
+  fossc_free(a->slots);
+  a->slots = ns;
+  a->slot_mask = cap - 1;
+  return 0;
+}
+
+/* Computes what a word adds to language scores and its stop bits. */
+static void word_fill(word_ent *e, const char *surface, size_t slen,
+                      const char *plain, size_t plen, int numeric) {
+  e->numeric = (uint8_t)(numeric != 0);
+  e->stop = 0;
+  e->en = e->es = 0;
+  if (numeric) return; /* numbers are neither stop words nor cues */
+  e->stop = (uint8_t)stop_bits(surface, slen, plain, plen);
+  fossc_lang_score sc = {0, 0, 0};
+  fossc_lang_score_word(&sc, surface, slen, e->stop);
+  e->en = (uint8_t)sc.en;
+  e->es = (uint8_t)sc.es;
+}
+
+/* Adds the word (surface[0..slen), numeric), slen > 0, whose lookup gave
+** the free slot w. Returns its slot, or NULL on OOM. */
+static word_slot *word_add(fossc_analyzer *a, const char *surface,
+                           size_t slen, int numeric, uint64_t h, uint64_t head,
+                           word_slot *w) {
+  if ((a->nents + 1) * 2 > a->slot_mask + 1) {
+    if (word_slots_grow(a)) return NULL;
+    w = word_find(a, surface, slen, numeric, h, head);
+  }
+  if (a->nents == a->cap_ents) {
+    uint32_t cap = a->cap_ents ? a->cap_ents * 2 : 1024;
+    word_ent *ne = fossc_realloc(a->ents, (size_t)cap * sizeof *ne);
+    if (!ne) return NULL;
+    a->ents = ne;
+    a->cap_ents = cap;
+  }
+  char plain[FOSSC_MAX_WORD_BYTES + 1];
+  size_t plen = plain_of(a, surface, slen, plain);
+  if (a->words.len > UINT32_MAX - 2 * (FOSSC_MAX_WORD_BYTES + 1))
+    return NULL; /* cleared at the next batch */
+  word_ent *e = &a->ents[a->nents];
+  e->off = (uint32_t)a->words.len;
+  e->slen = (uint8_t)slen;
+  e->plen = (uint8_t)plen;
+  e->term_off[0] = e->term_off[1] = NO_TERM;
+  e->term_len[0] = e->term_len[1] = 0;
+  word_fill(e, surface, slen, plain, plen, numeric);
+  fossc_buf_append(&a->words, surface, slen);
+  fossc_buf_append(&a->words, "", 1);
+  fossc_buf_append(&a->words, plain, plen + 1);
+  if (a->words.oom) return NULL;
+  w->head = head;
+  w->len = (uint8_t)slen;
+  w->numeric = e->numeric;
+  w->en = e->en;
+  w->es = e->es;
+  w->id1 = ++a->nents;
+  return w;
+}
+
+/* Looks up or adds a folded word (8 readable bytes at surface). Returns its
+** slot, or NULL on OOM. */
+static inline const word_slot *word_get(fossc_analyzer *a, const char *surface,
+                                        size_t slen, int numeric) {
+  uint64_t head = word_head(surface, slen);
+  uint64_t h = word_hash(surface, slen, head);
+  word_slot *w = word_find(a, surface, slen, numeric, h, head);
+  if (w->id1) return w;
+  return word_add(a, surface, slen, numeric, h, head, w);
+}
+
+/* Makes sure word id has its stem in lang (EN or ES). Returns 0 or -1 on
+** OOM. */
+static int word_stem(fossc_analyzer *a, uint32_t id, fossc_lang lang) {
+  word_ent *e = &a->ents[id];
+  int li = lang - 1;
+  if (e->term_off[li] != NO_TERM) return 0;
+  long n = e->numeric ? -2 : stem_of(a, lang, a->words.data + e->off, e->slen);
+  if (n == -1) return -1;
+  if (n == -2) { /* a number is its own term */
+    e->term_off[li] = e->off;
+    e->term_len[li] = e->slen;
+    return 0;
+  }
+  if (a->words.len > UINT32_MAX - (FOSSC_MAX_WORD_BYTES + 1)) return -1;
+  uint32_t off = (uint32_t)a->words.len;
+  fossc_buf_append(&a->words, a->term, (size_t)n + 1);
+  if (a->words.oom) return -1;
+  e->term_off[li] = off;
+  e->term_len[li] = (uint8_t)n;
+  return 0;
 }
 
 static fossc_lang_score score_text(fossc_analyzer *a, const uint8_t *s,
@@ -520,11 +750,35 @@ static fossc_lang_score score_text(fossc_analyzer *a, const uint8_t *s,
   fossc_lang_score sc = {0, 0, 0};
   size_t i = 0;
   raw_word w;
-  folded_word f;
+  char buf[FOSSC_MAX_WORD_BYTES + 1];
   while (next_word(s, len, &i, &w)) {
     fossc_lang_score_marks(&sc, w.marks);
-    if (w.numeric || fold_word(a, &w, &f)) continue;
-    fossc_lang_score_word(&sc, f.surface, f.slen, stop_bits(&f));
+    if (w.numeric) continue;
+    const char *surface;
+    size_t slen = fold_surface(a, &w, buf, &surface);
+    if (!slen) continue;
+    uint64_t head = word_head(surface, slen);
+    uint64_t h = word_hash(surface, slen, head);
+    const word_slot *ws = word_find(a, surface, slen, 0, h, head);
+    /* New words are cached only up to a bound: this may run while a batch
+    ** holds word indexes, so the cache cannot be cleared here. */
+    if (!ws->id1 && a->nents < a->max_ents)
+      ws = word_add(a, surface, slen, 0, h, head, (word_slot *)ws);
+    uint32_t en, es;
+    if (ws && ws->id1) {
+      en = ws->en;
+      es = ws->es;
+    } else {
+      word_ent tmp;
+      char plain[FOSSC_MAX_WORD_BYTES + 1];
+      size_t plen = plain_of(a, surface, slen, plain);
+      word_fill(&tmp, surface, slen, plain, plen, 0);
+      en = tmp.en;
+      es = tmp.es;
+    }
+    sc.en += en;
+    sc.es += es;
+    sc.evidence += (en | es) != 0;
   }
   fossc_lang_score_marks(&sc, w.marks);
   return sc;
@@ -533,13 +787,13 @@ static fossc_lang_score score_text(fossc_analyzer *a, const uint8_t *s,
 fossc_lang fossc_detect_lang(fossc_analyzer *a, const char *text, size_t len) {
   if (!a || !text || !len) return FOSSC_LANG_UNKNOWN;
   if (len > UINT32_MAX) len = UINT32_MAX; /* offsets are 32-bit; plenty */
+  word_cache_check(a);
   fossc_lang_score sc = score_text(a, (const uint8_t *)text, len);
   return fossc_lang_decide(&sc);
 }
 
-/* Appends a folded word to the current batch. Returns 0 or -1 on OOM. */
-static int push_tok(fossc_analyzer *a, const raw_word *w,
-                    const folded_word *f, unsigned stop) {
+/* Appends a word to the current batch. Returns 0 or -1 on OOM. */
+static inline int push_tok(fossc_analyzer *a, const raw_word *w, uint32_t id) {
   if (a->ntoks == a->cap_toks) {
     size_t cap = a->cap_toks ? a->cap_toks * 2 : 256;
     if (cap > FOSSC_MAX_BATCH_WORDS) cap = FOSSC_MAX_BATCH_WORDS;
@@ -548,18 +802,10 @@ static int push_tok(fossc_analyzer *a, const raw_word *w,
     a->toks = t;
     a->cap_toks = cap;
   }
-  pending_tok *t = &a->toks[a->ntoks];
+  pending_tok *t = &a->toks[a->ntoks++];
   t->start = w->start;
   t->end = w->end;
-  t->off = (uint32_t)a->arena.len;
-  t->slen = (uint8_t)f->slen;
-  t->plen = (uint8_t)f->plen;
-  t->numeric = (uint8_t)w->numeric;
-  t->stop = (uint8_t)stop;
-  fossc_buf_append(&a->arena, f->surface, f->slen + 1);
-  fossc_buf_append(&a->arena, f->plain, f->plen + 1);
-  if (a->arena.oom) return -1;
-  a->ntoks++;
+  t->word = id;
   return 0;
 }
 
@@ -584,44 +830,99 @@ static int emit_seg(fossc_analyzer *a, const para_seg *g, size_t end,
                     fossc_lang lang, uint64_t *next_pos, fossc_token_cb cb,
                     void *ctx) {
   unsigned stop_mask = lang == FOSSC_LANG_EN ? FOSSC_STOP_EN : FOSSC_STOP_ES;
+  int li = lang - 1;
   fossc_token tok;
-  /* The cache is larger than the CPU caches: hash a few tokens ahead and
-  ** prefetch their slots, so the lookups rarely wait on memory. */
-  uint64_t ring[STEM_PREFETCH];
-  for (size_t k = g->first; k < end && k < g->first + STEM_PREFETCH; k++) {
-    const pending_tok *t = &a->toks[k];
-    ring[k % STEM_PREFETCH] = slot_hash(a->arena.data + t->off, t->slen, lang);
-    __builtin_prefetch(&a->cache[ring[k % STEM_PREFETCH] & a->cache_mask]);
-  }
+  tok.lang = (uint8_t)lang;
+  tok.word_epoch = a->epoch;
   for (size_t k = g->first; k < end; k++) {
     const pending_tok *t = &a->toks[k];
-    const char *surface = a->arena.data + t->off;
-    uint64_t h = ring[k % STEM_PREFETCH];
-    if (k + STEM_PREFETCH < end) {
-      const pending_tok *u = &a->toks[k + STEM_PREFETCH];
-      uint64_t hu = slot_hash(a->arena.data + u->off, u->slen, lang);
-      ring[k % STEM_PREFETCH] = hu;
-      __builtin_prefetch(&a->cache[hu & a->cache_mask]);
+    const word_ent *e = &a->ents[t->word];
+    if (e->term_off[li] == NO_TERM) {
+      if (word_stem(a, t->word, lang)) return FOSSC_ERR_NOMEM;
     }
-    long tl = term_of(a, lang, surface, t->slen, t->numeric, h);
-    if (tl < 0) return FOSSC_ERR_NOMEM;
     if (*next_pos > UINT32_MAX) return FOSSC_ERR_LIMIT;
-    tok.surface = surface;
-    tok.plain = surface + t->slen + 1;
-    tok.term = a->term;
-    tok.surface_len = t->slen;
-    tok.plain_len = t->plen;
-    tok.term_len = (uint32_t)tl;
+    const char *base = a->words.data; /* after word_stem: it may move */
+    tok.surface = base + e->off;
+    tok.plain = base + e->off + e->slen + 1;
+    tok.term = base + e->term_off[li];
+    tok.surface_len = e->slen;
+    tok.plain_len = e->plen;
+    tok.term_len = e->term_len[li];
     tok.start = t->start;
     tok.end = t->end;
     tok.pos = (uint32_t)(*next_pos)++;
-    tok.lang = (uint8_t)lang;
-    tok.stop = (t->stop & stop_mask) != 0;
-    tok.numeric = t->numeric;
+    tok.word_id = t->word;
+    tok.stop = (e->stop & stop_mask) != 0;
+    tok.numeric = e->numeric;
     int rc = cb(ctx, &tok);
     if (rc) return rc;
   }
   return FOSSC_OK;
+}
+
+/* A word scanned ahead of its lookup (see tokenize_para). */
+typedef struct lookahead {
+  raw_word w;
+  char buf[FOSSC_MAX_WORD_BYTES + 1];
+  const char *surface;
+  size_t slen;
+  uint64_t head, hash;
+} lookahead;
+
+/* Adds the words of paragraph s[*i..pe) to the batch until it ends (*eop =
+** 1) or the batch is full (*eop = 0, *i after the last word taken), and
+** their language cues to *sc. Returns 0 or -1 on OOM.
+**
+** Each word's front-table slot is prefetched, and looked up only after the
+** next word is scanned, which hides much of the wait; most words are found
+** there, the rest in the main table (copied to the front). */
+static int tokenize_para(fossc_analyzer *a, const uint8_t *s, size_t pe,
+                         size_t *i, fossc_lang_score *sc, int *eop) {
+  lookahead la[2];
+  int p = 0, pending = 0; /* la[p]: a word waiting for its lookup */
+  *eop = 0;
+  for (;;) {
+    lookahead *nx = &la[p ^ 1];
+    int got = 0;
+    if (a->ntoks + (size_t)pending < FOSSC_MAX_BATCH_WORDS) {
+      got = next_word(s, pe, i, &nx->w);
+      if (nx->w.marks) fossc_lang_score_marks(sc, nx->w.marks);
+      if (!got) *eop = 1; /* its marks were the paragraph's last */
+    }
+    if (got) {
+      nx->slen = fold_surface(a, &nx->w, nx->buf, &nx->surface);
+      if (nx->slen) {
+        nx->head = word_head(nx->surface, nx->slen);
+        nx->hash = word_hash(nx->surface, nx->slen, nx->head);
+        __builtin_prefetch(word_hot(a, nx->hash));
+      }
+    }
+    if (pending) {
+      lookahead *c = &la[p];
+      word_slot *hs = word_hot(a, c->hash);
+      const word_slot *ws = hs;
+      if (!hs->id1 || !slot_is(a, hs, c->surface, c->slen, c->w.numeric, c->head)) {
+        word_slot *m = word_find(a, c->surface, c->slen, c->w.numeric,
+                                 c->hash, c->head);
+        if (!m->id1)
+          m = word_add(a, c->surface, c->slen, c->w.numeric, c->hash, c->head, m);
+        if (!m) return -1;
+        *hs = *m;
+      }
+      if (push_tok(a, &c->w, ws->id1 - 1)) return -1;
+      /* emit_seg reads the record soon */
+      __builtin_prefetch(&a->ents[ws->id1 - 1]);
+      sc->en += ws->en;
+      sc->es += ws->es;
+      sc->evidence += (ws->en | ws->es) != 0;
+      pending = 0;
+    }
+    if (!got) return 0;
+    if (nx->slen) { /* else nothing is left of it: dropped */
+      p ^= 1;
+      pending = 1;
+    }
+  }
 }
 
 int fossc_analyze(fossc_analyzer *a, const char *text, size_t len,
@@ -634,14 +935,12 @@ int fossc_analyze(fossc_analyzer *a, const char *text, size_t len,
   uint64_t next_pos = first_pos;
   size_t pos = 0, ps = 0, pe = 0, i = 0;
   int in_para = 0, eof = 0, first_batch = 1;
-  raw_word w;
-  folded_word f;
   while (!eof) {
     /* Fill a batch with whole paragraphs (cutting the last one if the
     ** batch is full), each paragraph a segment with its own score. */
     a->ntoks = 0;
     a->nsegs = 0;
-    fossc_buf_reset(&a->arena);
+    word_cache_check(a);
     while (a->ntoks < FOSSC_MAX_BATCH_WORDS) {
       if (!in_para) {
         if (!next_paragraph(s, len, &pos, &ps, &pe)) {
@@ -653,17 +952,11 @@ int fossc_analyze(fossc_analyzer *a, const char *text, size_t len,
       }
       if (push_seg(a)) return FOSSC_ERR_NOMEM;
       para_seg *g = &a->segs[a->nsegs - 1];
-      while (a->ntoks < FOSSC_MAX_BATCH_WORDS && next_word(s, pe, &i, &w)) {
-        fossc_lang_score_marks(&g->score, w.marks);
-        if (fold_word(a, &w, &f)) continue;
-        unsigned stop = w.numeric ? 0 : stop_bits(&f);
-        if (!w.numeric) fossc_lang_score_word(&g->score, f.surface, f.slen, stop);
-        if (push_tok(a, &w, &f, stop)) return FOSSC_ERR_NOMEM;
-      }
-      if (a->ntoks < FOSSC_MAX_BATCH_WORDS) {
-        fossc_lang_score_marks(&g->score, w.marks);
-        in_para = 0;
-      }
+      fossc_lang_score sc = g->score;
+      int eop; /* the paragraph is done (else the batch is full) */
+      if (tokenize_para(a, s, pe, &i, &sc, &eop)) return FOSSC_ERR_NOMEM;
+      if (eop) in_para = 0;
+      g->score = sc;
       if (g->first == a->ntoks) a->nsegs--; /* no words: drop it */
     }
     for (size_t k = 0; k < a->nsegs; k++) {
@@ -727,9 +1020,22 @@ int fossc_analyzer_term(fossc_analyzer *a, fossc_lang lang, const char *word,
   int numeric;
   size_t n = clean_word(word, len, w, &numeric);
   if (n == 0) return FOSSC_OK; /* an empty word has an empty term */
-  long tl = term_of(a, lang, w, n, numeric, slot_hash(w, n, lang));
-  if (tl < 0) return FOSSC_ERR_NOMEM;
-  fossc_buf_append(out, a->term, (size_t)tl);
+  if (numeric) {
+    fossc_buf_append(out, w, n);
+  } else if (lang != FOSSC_LANG_EN && lang != FOSSC_LANG_ES) {
+    char p[FOSSC_MAX_WORD_BYTES + 1];
+    size_t m = strip_word(a, w, n, p);
+    if (m) fossc_buf_append(out, p, m);
+    else fossc_buf_append(out, w, n);
+  } else {
+    word_cache_check(a);
+    const word_slot *ws = word_get(a, w, n, 0);
+    uint32_t id = ws ? ws->id1 - 1 : 0;
+    if (!ws || word_stem(a, id, lang)) return FOSSC_ERR_NOMEM;
+    const word_ent *e = &a->ents[id];
+    fossc_buf_append(out, a->words.data + e->term_off[lang - 1],
+                     e->term_len[lang - 1]);
+  }
   if (!fossc_buf_cstr(out)) return FOSSC_ERR_NOMEM;
   return FOSSC_OK;
 }

@@ -32,14 +32,16 @@
 
 typedef struct fossc_analyzer fossc_analyzer;
 
-/* Creates an analyzer (owns one Snowball stemmer per language and a stem
-** cache). Not thread-safe: use one per thread. *out is owned by the caller,
-** release with fossc_analyzer_free. */
+/* Creates an analyzer (owns one Snowball stemmer per language and a word
+** cache: each distinct word's folded forms, stop bits, language cues and
+** stems, so repeated words cost one lookup). Not thread-safe: use one per
+** thread. *out is owned by the caller, release with fossc_analyzer_free. */
 int fossc_analyzer_create(fossc_analyzer **out, fossc_error *err);
 void fossc_analyzer_free(fossc_analyzer *a);
-/* The same with a stem cache of about cache_slots entries (rounded up to a
-** power of two, 64 .. the default): a query thread analyses few distinct
-** words and should not hold the indexer's ~9 MB cache. */
+/* The same with a word cache that is cleared once it holds about
+** cache_slots words (rounded up to a power of two, 64 .. the default of
+** 128k, ~16 MB): a query thread analyses few distinct words and should not
+** hold the indexer's cache. */
 int fossc_analyzer_create_sized(uint32_t cache_slots, fossc_analyzer **out,
                                 fossc_error *err);
 
@@ -50,7 +52,12 @@ typedef struct fossc_token {
   uint32_t surface_len, plain_len, term_len;
   uint32_t start, end; /* byte offsets of the word in the analysed input */
   uint32_t pos;        /* word position, counted from 0 within the call */
-  uint8_t lang;        /* fossc_lang of the paragraph used for stemming */
+  uint32_t word_id;    /* the analyzer's number for (surface, numeric): */
+  uint32_t word_epoch; /* within one epoch, equal ids mean equal surface,
+                       ** plain and (per lang) term, so a caller may key its
+                       ** own per-word data by id; a new epoch reuses ids */
+  uint8_t lang;        /* the paragraph's language, used for stemming:
+                       ** FOSSC_LANG_EN or FOSSC_LANG_ES */
   uint8_t stop;        /* stop word in the paragraph's language */
   uint8_t numeric;     /* all digits */
 } fossc_token;

@@ -182,11 +182,36 @@ static void skip_ws(json_parser *ps) {
 ** NUL-terminated arena copy. Escapes never lengthen the text (\uXXXX is 6
 ** bytes for at most 3 bytes of UTF-8; a surrogate pair is 12 for 4), so the
 ** raw length bounds the decoded one. */
+/* Eight bytes at a time (SWAR): the bulk of a corpus is long strings of
+** plain text, which both passes of parse_string skip or copy a word at a
+** time. The tests below say whether ANY byte of the word qualifies (a
+** borrow can mark a higher byte falsely, never hide a real hit). */
+#define ONES UINT64_C(0x0101010101010101)
+#define HIGHS UINT64_C(0x8080808080808080)
+
+static inline uint64_t load64(const unsigned char *p) {
+  uint64_t v;
+  memcpy(&v, p, sizeof v);
+  return v;
+}
+/* Some byte of x is zero. */
+static inline uint64_t has_zero(uint64_t x) { return (x - ONES) & ~x & HIGHS; }
+/* Some byte of x is '"' or '\\'. */
+static inline uint64_t has_quote_or_bs(uint64_t x) {
+  return has_zero(x ^ (ONES * '"')) | has_zero(x ^ (ONES * '\\'));
+}
+/* Some byte of x needs more than a copy: a quote or backslash, a control
+** character (< 0x20) or a non-ASCII byte (validated as UTF-8). */
+static inline uint64_t has_special(uint64_t x) {
+  return has_quote_or_bs(x) | ((x - ONES * 0x20) & ~x & HIGHS) | (x & HIGHS);
+}
+
 static int parse_string(json_parser *ps, const char **out, size_t *out_len) {
   const unsigned char *q = ps->p + 1, *end = ps->end;
   /* First pass: find the closing quote. */
   const unsigned char *s = q;
   for (;;) {
+    while (end - s >= 8 && !has_quote_or_bs(load64(s))) s += 8;
     while (s < end && *s != '"' && *s != '\\') s++;
     if (s >= end) return fail(ps, ps->p, "unterminated string");
     if (*s == '"') break;
@@ -199,6 +224,15 @@ static int parse_string(json_parser *ps, const char **out, size_t *out_len) {
   char *w = o;
   const unsigned char *p = q;
   while (p < s) {
+    if (s - p >= 8) {
+      uint64_t x = load64(p);
+      if (!has_special(x)) {
+        memcpy(w, &x, 8);
+        w += 8;
+        p += 8;
+        continue;
+      }
+    }
     unsigned c = *p;
     if (c >= 0x20 && c != '\\' && c < 0x80) {
       *w++ = (char)c;

@@ -11,16 +11,11 @@
 #include <string.h>
 #include <xxhash.h>
 
-/* A worker's surface cache is cleared (between jobs) once it holds this
-** many forms: the hit rate of a Zipf vocabulary is already high at this
-** size, and clearing bounds a worker's memory (~10 MB) on a large corpus
-** whatever its vocabulary. */
-#define SURF_CACHE_MAX (1u << 17)
-/* Bytes per cached surface form, for the memory budget: the record, three
-** strings of ~10 bytes and two hash slots at <= 50% load. */
-#define SURF_CACHE_ENTRY_BYTES 80
-/* The analyzer's stem cache and buffers (analysis.h: "~9 MB"). */
-#define ANALYZER_BYTES (10u << 20)
+/* The analyzer's word cache at its cap plus one batch (analysis.c: 144k
+** words; records, strings and hash slots grown by doubling, ~16 MB of
+** address space) and the worker's slots for those words in two languages
+** (8 bytes each, ~4 MB once doubled). */
+#define ANALYZER_BYTES (20u << 20)
 /* A zstd compression context at the default level (ZSTD_estimateCCtxSize
 ** is not in zstd's stable API; levels up to 9 need under 2 MB), plus the
 ** encoding scratch. */
@@ -43,7 +38,7 @@ int fossc_grow(void **p, uint32_t *cap, uint32_t need, size_t elem) {
 size_t fossc_wworker_reserve(int zstd_level) {
   /* High levels use larger windows and tables: scale roughly. */
   size_t z = ZSTD_CCTX_BYTES * (zstd_level > 9 ? (size_t)zstd_level / 3 : 1);
-  return ANALYZER_BYTES + (size_t)SURF_CACHE_MAX * SURF_CACHE_ENTRY_BYTES + z;
+  return ANALYZER_BYTES + z;
 }
 
 int fossc_wworker_init(fossc_wworker *wk, int zstd_level, fossc_error *err) {
@@ -52,7 +47,7 @@ int fossc_wworker_init(fossc_wworker *wk, int zstd_level, fossc_error *err) {
   int rc = fossc_analyzer_create(&wk->an, err);
   if (rc) return rc;
   wk->cctx = ZSTD_createCCtx();
-  if (!wk->cctx || fossc_htab_init(&wk->surf_ix, 1024)) {
+  if (!wk->cctx) {
     fossc_wworker_release(wk);
     return fossc_error_set(err, FOSSC_ERR_NOMEM, "out of memory");
   }
@@ -63,12 +58,11 @@ void fossc_wworker_release(fossc_wworker *wk) {
   fossc_analyzer_free(wk->an);
   ZSTD_freeCCtx(wk->cctx);
   fossc_buf_free(&wk->scratch);
-  fossc_buf_free(&wk->surfs);
-  fossc_free(wk->surf);
-  fossc_htab_release(&wk->surf_ix);
+  fossc_free(wk->wslot);
   fossc_free(wk->occ);
   fossc_free(wk->distinct);
   fossc_free(wk->grouped);
+  fossc_free(wk->tsc);
   memset(wk, 0, sizeof *wk);
 }
 
@@ -113,14 +107,18 @@ static int seg_term_eq(const void *ctx, uint32_t id) {
 
 /* Returns the segment term id of s[0..n), adding it if new;
 ** FOSSC_HTAB_EMPTY on OOM. */
-static uint32_t seg_intern(fossc_wjob *j, const char *s, size_t n) {
+static uint32_t seg_intern(fossc_wworker *wk, const char *s, size_t n) {
+  fossc_wjob *j = wk->job;
   uint64_t h = XXH3_64bits(s, n);
   seg_key k = {s, n, j};
   uint32_t id = fossc_htab_find(&j->term_ix, h, seg_term_eq, &k);
   if (id != FOSSC_HTAB_EMPTY) return id;
   if (fossc_grow((void **)&j->terms, &j->terms_cap, j->nterms + 1,
-                 sizeof *j->terms))
+                 sizeof *j->terms) ||
+      fossc_grow((void **)&wk->tsc, &wk->tsc_cap, j->nterms + 1,
+                 sizeof *wk->tsc))
     return FOSSC_HTAB_EMPTY;
+  memset(&wk->tsc[j->nterms], 0, sizeof *wk->tsc);
   fossc_seg_term *t = &j->terms[j->nterms];
   memset(t, 0, sizeof *t);
   t->str_off = (uint32_t)j->strs.len;
@@ -133,27 +131,14 @@ static uint32_t seg_intern(fossc_wjob *j, const char *s, size_t n) {
   return j->nterms++;
 }
 
-typedef struct {
-  const char *s;
-  size_t n;
-  uint8_t lang;
-  const fossc_wworker *wk;
-} surf_key;
-
-static int surf_eq(const void *ctx, uint32_t id) {
-  const surf_key *k = ctx;
-  const fossc_surf *r = &k->wk->surf[id];
-  return r->slen == k->n && r->lang == k->lang &&
-         memcmp(k->wk->surfs.data + r->off, k->s, k->n) == 0;
-}
-
-/* Forgets the cached surface forms once there are too many. */
-static int surf_cache_trim(fossc_wworker *wk) {
-  if (wk->nsurf < SURF_CACHE_MAX) return 0;
-  fossc_htab_release(&wk->surf_ix);
-  fossc_buf_reset(&wk->surfs);
-  wk->nsurf = 0;
-  return fossc_htab_init(&wk->surf_ix, SURF_CACHE_MAX);
+/* Grows the word slots to hold index ix, new slots zeroed. 0 or NOMEM. */
+static int wslot_grow(fossc_wworker *wk, uint32_t ix) {
+  uint32_t old = wk->wslot_cap;
+  if (ix >= UINT32_MAX - 1 ||
+      fossc_grow((void **)&wk->wslot, &wk->wslot_cap, ix + 1, sizeof *wk->wslot))
+    return FOSSC_ERR_NOMEM;
+  memset(wk->wslot + old, 0, (size_t)(wk->wslot_cap - old) * sizeof *wk->wslot);
+  return 0;
 }
 
 static int on_token(void *ctx, const fossc_token *t) {
@@ -161,33 +146,18 @@ static int on_token(void *ctx, const fossc_token *t) {
   fossc_wjob *j = wk->job;
   if (wk->field_tokens >= wk->field_cap) return 0;
   wk->field_tokens++;
-  surf_key k = {t->surface, t->surface_len, t->lang, wk};
-  uint64_t h = XXH3_64bits_withSeed(t->surface, t->surface_len, t->lang);
-  uint32_t id = fossc_htab_find(&wk->surf_ix, h, surf_eq, &k);
-  if (id == FOSSC_HTAB_EMPTY) {
-    if (fossc_grow((void **)&wk->surf, &wk->surf_cap, wk->nsurf + 1,
-                   sizeof *wk->surf))
-      return FOSSC_ERR_NOMEM;
-    fossc_surf *r = &wk->surf[wk->nsurf];
-    r->off = (uint32_t)wk->surfs.len;
-    r->slen = (uint8_t)t->surface_len;
-    r->tlen = (uint8_t)t->term_len;
-    r->plen = (uint8_t)t->plain_len;
-    r->lang = t->lang;
-    r->stamp = 0;
-    fossc_buf_append(&wk->surfs, t->surface, t->surface_len);
-    fossc_buf_append(&wk->surfs, t->term, t->term_len);
-    fossc_buf_append(&wk->surfs, t->plain, t->plain_len);
-    if (wk->surfs.oom || wk->surfs.len > UINT32_MAX ||
-        fossc_htab_insert(&wk->surf_ix, h, wk->nsurf))
-      return FOSSC_ERR_NOMEM;
-    id = wk->nsurf++;
+  if (t->word_epoch != wk->epoch) {
+    /* The analyzer forgot its words and reuses their ids: so do we. A word
+    ** met again in this job re-enters its pair; the owner drops repeats. */
+    memset(wk->wslot, 0, (size_t)wk->wslot_cap * sizeof *wk->wslot);
+    wk->epoch = t->word_epoch;
   }
-  fossc_surf *r = &wk->surf[id];
+  uint32_t ix = t->word_id * 2 + (t->lang == FOSSC_LANG_ES);
+  if (ix >= wk->wslot_cap && wslot_grow(wk, ix)) return FOSSC_ERR_NOMEM;
+  fossc_wslot *r = &wk->wslot[ix];
   if (r->stamp != wk->stamp) {
     /* First use in this job: enter the term and the pair in the segment. */
-    const char *s = wk->surfs.data + r->off;
-    uint32_t term = seg_intern(j, s + r->slen, r->tlen);
+    uint32_t term = seg_intern(wk, t->term, t->term_len);
     if (term == FOSSC_HTAB_EMPTY ||
         fossc_grow((void **)&j->pairs, &j->pairs_cap, j->npairs + 1,
                    sizeof *j->pairs))
@@ -195,8 +165,8 @@ static int on_token(void *ctx, const fossc_token *t) {
     fossc_seg_pair *p = &j->pairs[j->npairs];
     p->term = term;
     p->off = (uint32_t)j->pstrs.len;
-    p->len = r->plen;
-    fossc_buf_append(&j->pstrs, s + r->slen + r->tlen, r->plen);
+    p->len = (uint8_t)t->plain_len;
+    fossc_buf_append(&j->pstrs, t->plain, t->plain_len);
     if (j->pstrs.oom || j->pstrs.len > UINT32_MAX) return FOSSC_ERR_NOMEM;
     j->npairs++;
     r->stamp = wk->stamp;
@@ -232,7 +202,7 @@ static int flush_occurrences(fossc_wworker *wk, uint32_t d,
                  sizeof *wk->distinct))
     return FOSSC_ERR_NOMEM;
   for (uint32_t i = 0; i < wk->nocc; i++) {
-    fossc_seg_term *t = &j->terms[(uint32_t)(wk->occ[i] >> 32)];
+    fossc_term_scratch *t = &wk->tsc[(uint32_t)(wk->occ[i] >> 32)];
     if (t->mark != d + 1) {
       t->mark = d + 1;
       t->cnt = t->tft = 0;
@@ -243,27 +213,28 @@ static int flush_occurrences(fossc_wworker *wk, uint32_t d,
   }
   uint32_t at = 0;
   for (uint32_t i = 0; i < nd; i++) {
-    fossc_seg_term *t = &j->terms[wk->distinct[i]];
+    fossc_term_scratch *t = &wk->tsc[wk->distinct[i]];
     t->off = at;
     at += t->cnt;
   }
   for (uint32_t i = 0; i < wk->nocc; i++) {
-    fossc_seg_term *t = &j->terms[(uint32_t)(wk->occ[i] >> 32)];
+    fossc_term_scratch *t = &wk->tsc[(uint32_t)(wk->occ[i] >> 32)];
     wk->grouped[t->off++] = (uint32_t)wk->occ[i];
   }
   for (uint32_t i = 0; i < nd; i++) {
     fossc_seg_term *t = &j->terms[wk->distinct[i]];
-    const uint32_t *pos = wk->grouped + t->off - t->cnt;
+    const fossc_term_scratch *c = &wk->tsc[wk->distinct[i]];
+    const uint32_t *pos = wk->grouped + c->off - c->cnt;
     fossc_buf *b = &t->raw;
     /* Room for every varint of this document at once (at most 5 bytes
     ** each: all values fit in 32 bits), then plain stores. */
-    if (fossc_buf_reserve(b, ((size_t)t->cnt + 3) * 5)) return FOSSC_ERR_NOMEM;
+    if (fossc_buf_reserve(b, ((size_t)c->cnt + 3) * 5)) return FOSSC_ERR_NOMEM;
     uint8_t *o = (uint8_t *)b->data + b->len;
     o += put_varint32(o, t->last_doc == UINT32_MAX ? d : d - t->last_doc - 1);
-    o += put_varint32(o, t->tft);
-    o += put_varint32(o, t->cnt - t->tft);
+    o += put_varint32(o, c->tft);
+    o += put_varint32(o, c->cnt - c->tft);
     uint32_t prev = 0;
-    for (uint32_t k = 0; k < t->cnt; k++) {
+    for (uint32_t k = 0; k < c->cnt; k++) {
       o += put_varint32(o, k == 0 ? pos[k] : pos[k] - prev);
       prev = pos[k];
     }
@@ -322,10 +293,9 @@ static int compress_blocks(fossc_wworker *wk, fossc_wjob *j) {
 }
 
 static int run_batch(fossc_wworker *wk, fossc_wjob *j) {
-  if (surf_cache_trim(wk)) return FOSSC_ERR_NOMEM;
   if (++wk->stamp == 0) {
     /* 2^32 jobs later: forget every stamp rather than trust a stale one. */
-    for (uint32_t i = 0; i < wk->nsurf; i++) wk->surf[i].stamp = 0;
+    memset(wk->wslot, 0, (size_t)wk->wslot_cap * sizeof *wk->wslot);
     wk->stamp = 1;
   }
   wk->job = j;

@@ -32,9 +32,13 @@ typedef struct fossc_seg_term {
   uint8_t len;
   uint32_t df, last_doc;
   fossc_buf raw;
-  /* per-document grouping scratch */
-  uint32_t mark, cnt, off, tft;
 } fossc_seg_term;
+
+/* A worker's per-document grouping scratch for one segment term (kept apart
+** from fossc_seg_term so that the per-occurrence passes touch 16 bytes). */
+typedef struct fossc_term_scratch {
+  uint32_t mark, cnt, off, tft;
+} fossc_term_scratch;
 
 /* A (term, plain word) pair met in the batch; the word is in job->pstrs. */
 typedef struct fossc_seg_pair {
@@ -88,14 +92,12 @@ typedef struct fossc_wjob {
   uint32_t *enc_out_len;
 } fossc_wjob;
 
-/* One entry of a worker's surface cache: a surface form in a language and
-** what it resolves to. Strings: surface, term, plain, back to back. */
-typedef struct fossc_surf {
-  uint32_t off;
-  uint8_t slen, tlen, plen, lang;
-  uint32_t stamp;    /* job stamp for which seg_term is valid */
-  uint32_t seg_term; /* term id in that job's segment */
-} fossc_surf;
+/* What a worker knows of one analyzer word in one language: its term id in
+** the segment of the job stamped `stamp` (see fossc_token.word_id). */
+typedef struct fossc_wslot {
+  uint32_t stamp;
+  uint32_t seg_term;
+} fossc_wslot;
 
 /* Per-thread state: one analyzer (not thread-safe), one zstd context. */
 typedef struct fossc_wworker {
@@ -104,15 +106,16 @@ typedef struct fossc_wworker {
   ZSTD_CCtx *cctx;
   int zstd_level;
   fossc_buf scratch;
-  /* surface cache, kept across jobs (bounded, see segment.c) */
-  fossc_buf surfs;
-  fossc_surf *surf;
-  uint32_t nsurf, surf_cap, stamp;
-  fossc_htab surf_ix;
+  /* per (analyzer word, language), indexed word_id * 2 + (lang == ES);
+  ** valid for the analyzer's word epoch `epoch` */
+  fossc_wslot *wslot;
+  uint32_t wslot_cap, epoch, stamp;
   /* current document */
   fossc_wjob *job;
   uint64_t *occ;
   uint32_t nocc, occ_cap;
+  fossc_term_scratch *tsc; /* by segment term id of the current job */
+  uint32_t tsc_cap;
   uint32_t *distinct, *grouped;
   uint32_t distinct_cap, grouped_cap;
   uint32_t field_tokens, field_cap;
@@ -123,8 +126,9 @@ typedef struct fossc_wworker {
 int fossc_wworker_init(fossc_wworker *wk, int zstd_level, fossc_error *err);
 /* Releases what *wk holds (safe on a zeroed struct). */
 void fossc_wworker_release(fossc_wworker *wk);
-/* Bytes a worker holds besides its job: the analyzer's stem cache, the
-** surface cache at its cap, the zstd context. For the memory budget. */
+/* Bytes a worker holds besides its job: the analyzer's word cache and the
+** worker's slots for it at their cap, the zstd context. For the memory
+** budget. */
 size_t fossc_wworker_reserve(int zstd_level);
 /* Runs job j on worker wk: sets j->rc (and j->err on failure). */
 void fossc_wjob_run(fossc_wworker *wk, fossc_wjob *j);

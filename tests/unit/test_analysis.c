@@ -59,6 +59,19 @@ static int collect_cb(void *ctx, const fossc_token *tok) {
   return 0;
 }
 
+/* Word ids of a call, for the word_cache test (ctx: uint32_t[16]). */
+static int ids_n;
+static uint32_t ids_epoch[16];
+static int collect_ids(void *ctx, const fossc_token *tok) {
+  uint32_t *ids = ctx;
+  if (ids_n < 16) {
+    ids[ids_n] = tok->word_id;
+    ids_epoch[ids_n] = tok->word_epoch;
+  }
+  ids_n++;
+  return 0;
+}
+
 /* Analyses text (len: strlen unless given) into col; returns the status. */
 static int run_len(const char *text, size_t len, fossc_lang fb, uint32_t first) {
   memset(&col, 0, sizeof col);
@@ -368,6 +381,72 @@ TEST(sanitize) {
   fossc_buf_free(&b);
 }
 
+/* Tokens of `text` from analyzer x, as one comparable string. */
+static void token_dump(fossc_analyzer *x, const char *text, fossc_buf *out) {
+  memset(&col, 0, sizeof col);
+  fossc_buf_reset(out);
+  CHECK(fossc_analyze(x, text, strlen(text), FOSSC_LANG_UNKNOWN, 3, collect_cb,
+                      &col) == FOSSC_OK);
+  CHECK(!col.bad);
+  for (int i = 0; i < col.n && i < MAX_TOKS; i++) {
+    const tok_copy *t = &col.t[i];
+    char line[300];
+    int n = snprintf(line, sizeof line, "%u %u %u %d %d %d %s %s %s\n", t->start,
+                     t->end, t->pos, t->lang, t->stop, t->numeric, t->surface,
+                     t->plain, t->term);
+    fossc_buf_append(out, line, (size_t)n);
+  }
+}
+
+/* The word cache changes nothing but speed: an analyzer whose cache holds
+** 64 words (cleared again and again, also in the middle of a long text)
+** gives the same tokens as the default one, and within one word epoch
+** equal word ids mean equal words. */
+TEST(word_cache) {
+  fossc_buf text = FOSSC_BUF_INIT, big = FOSSC_BUF_INIT, small = FOSSC_BUF_INIT;
+  const char *parts[] = {"Energ\xC3\xAD" "a", "energia", "STRASSE", "stra\xC3\x9F" "e",
+                         "don't", "China\xE2\x80\x99s", "42", "\xD9\xA1\xD9\xA2",
+                         "caf\xC3\xA9", "the", "casa", "running", "\xC2\xBFQu\xC3\xA9",
+                         "internationalisation", "e\xCC\x81t\xC3\xA9"};
+  for (int i = 0; i < 400; i++) {
+    char w[64];
+    const int np = (int)(sizeof parts / sizeof *parts);
+    int n = snprintf(w, sizeof w, "%s w%dx%s%s", parts[i % np], i * 7 % 113,
+                     parts[(i * 5) % np], i % 37 == 0 ? "\n\n" : " ");
+    fossc_buf_append(&text, w, (size_t)n);
+  }
+  CHECK(fossc_buf_cstr(&text) != NULL);
+  fossc_analyzer *x = NULL;
+  CHECK(fossc_analyzer_create_sized(64, &x, NULL) == FOSSC_OK);
+  for (int round = 0; round < 3 && x; round++) {
+    token_dump(an, text.data, &big);
+    token_dump(x, text.data, &small);
+    CHECK(big.len > 0 && big.len == small.len &&
+          memcmp(big.data, small.data, big.len) == 0);
+  }
+  /* ids: one epoch per call on a text with few distinct words */
+  const char *rep = "the cat and the hat and THE cat";
+  uint32_t ids[16], epochs[16];
+  int n = 0;
+  fossc_analyzer_free(x);
+  x = NULL;
+  CHECK(fossc_analyzer_create(&x, NULL) == FOSSC_OK);
+  if (x) {
+    CHECK(fossc_analyze(x, rep, strlen(rep), FOSSC_LANG_EN, 0, collect_ids, ids) == FOSSC_OK);
+    n = ids_n;
+    CHECK(n == 8);
+    for (int i = 0; i < n && i < 16; i++) epochs[i] = ids_epoch[i];
+    CHECK(ids[0] == ids[3] && ids[0] == ids[6]); /* the, the, THE */
+    CHECK(ids[1] == ids[7] && ids[2] == ids[5]); /* cat, and */
+    CHECK(ids[0] != ids[1] && ids[1] != ids[2] && ids[4] != ids[1]);
+    CHECK(epochs[0] == epochs[n - 1]);
+  }
+  fossc_analyzer_free(x);
+  fossc_buf_free(&text);
+  fossc_buf_free(&big);
+  fossc_buf_free(&small);
+}
+
 TEST(out_of_memory) {
   for (long k = 0; k < 40; k++) {
     fossc_analyzer *x = NULL;
@@ -400,6 +479,7 @@ int main(void) {
   RUN(stop_words);
   RUN(fold_plain);
   RUN(sanitize);
+  RUN(word_cache);
   RUN(out_of_memory);
   fossc_analyzer_free(an);
   return TEST_SUMMARY("analysis");
