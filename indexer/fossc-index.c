@@ -34,7 +34,7 @@ static void usage(FILE *f) {
           "        one is kept.\n"
           "  -o DIR       index folder\n"
           "  --strict     a malformed record is fatal (default: report, skip)\n"
-          "  --level N    zstd level 1-22 (default 6)\n"
+          "  --level N    zstd level 1-22 (default 3)\n"
           "  --threads N  analysis threads (default: one per core)\n"
           "  --memory SIZE  keep the build within SIZE bytes of RAM (suffix K, M\n"
           "               or G), spilling sorted runs to a temporary file in DIR\n"
