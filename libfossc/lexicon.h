@@ -4,8 +4,9 @@
 ** bilingual dictionaries at index build time and stored with the index
 ** (section "TRANS"), so that the daemon needs no dictionary of its own.
 **
-** Builder (lexicon_build.c): runs `lt-print` on the two .autobil.bin
-** transducers of apertium-eng-spa, enumerates their lemma pairs, turns each
+** Builder (lexicon_build.c): reads the two .autobil.bin transducers of
+** apertium-eng-spa (lexicon_lttb.c; `lt-print` only for a layout that
+** reader does not know), enumerates their lemma pairs, turns each
 ** lemma into index terms with the indexer's own analyzer, and serialises a
 ** sorted, versioned blob. Reader (lexicon.c): validates a blob once, then
 ** answers lookups by binary search without further checks.
@@ -83,9 +84,11 @@ typedef struct fossc_lexicon_info {
 ** keep() accepts each of its words; keys left without a target are dropped.
 ** Source keys are never filtered.
 ** On success replaces out's content (reset first) with the blob and fills
-** *info (may be NULL). Returns FOSSC_OK; FOSSC_ERR_NOTFOUND when lt-print
-** (from lttoolbox) or the .autobil.bin files are missing (the message says
-** the index will be monolingual); FOSSC_ERR_IO when lt-print fails;
+** *info (may be NULL). Returns FOSSC_OK; FOSSC_ERR_NOTFOUND when the
+** .autobil.bin files are missing, or a file needs the lt-print fallback
+** and lttoolbox is not installed (the message says the index will be
+** monolingual); FOSSC_ERR_IO when lt-print fails; FOSSC_ERR_CORRUPT /
+** FOSSC_ERR_LIMIT for a transducer file the reader refuses;
 ** FOSSC_ERR_NOMEM; FOSSC_ERR_ARG. Same inputs give the same bytes. */
 int fossc_lexicon_build(fossc_analyzer *a, const char *apertium_dir,
                         fossc_lexicon_keep_fn keep, void *keep_ctx,
@@ -151,8 +154,8 @@ void fossc_lexicon_info_json(const fossc_lexicon *lx, fossc_buf *out);
 
 /* Builds the lexicon for the documents added to w so far (keeping the
 ** translations whose terms they produced) and adds it to w as section
-** TRANS (writer_lexicon.c). FOSSC_ERR_NOTFOUND when the Apertium data or
-** lt-print is missing: the index then works monolingually. */
+** TRANS (writer_lexicon.c). FOSSC_ERR_NOTFOUND when the Apertium data is
+** missing: the index then works monolingually. */
 struct fossc_writer;
 int fossc_writer_add_translations(struct fossc_writer *w,
                                   const char *apertium_dir,

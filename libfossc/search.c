@@ -1,7 +1,7 @@
 /*
-** Query execution: clauses -> concepts -> postings cursors -> BM25F scores
-** -> top k -> stored fields, snippets, explanations. docs/ranking.md gives
-** the formulas; docs/query-syntax.md the syntax.
+** Query execution: clauses -> concepts -> (scorer.c: postings cursors ->
+** BM25F scores -> top k) -> stored fields, snippets, explanations.
+** docs/ranking.md gives the formulas; docs/query-syntax.md the syntax.
 **
 ** A concept is one query word (or phrase, or prefix) with every index term
 ** that may stand for it: its English and Spanish stems, and the terms that
@@ -9,186 +9,18 @@
 ** concept is scored as one term: frequencies are summed over its
 ** alternatives, and its document frequency is that of their union.
 */
-#include "search.h"
+#include "search_int.h"
 
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "json.h"
-#include "postings.h"
-#include "query.h"
-#include "reader.h"
 #include "snippet.h"
 #include "typo.h"
 
-/* Alternatives (index terms) one word may expand to: 2 stems plus the
-** corpus spellings; real words have fewer than 8. */
-#define MAX_WORD_ALTS 16
-/* Index terms one query may use in all: every term is a cursor walked per
-** candidate document, so 64 two-letter prefixes of 256 expansions each
-** would cost seconds on a 100 MB corpus. The budget is shared in query
-** order; later expansions are dropped. */
-#define MAX_QUERY_ALTS 1024
-/* Index terms a prefix may expand to. More would make "a*" a scan of the
-** whole index; the most frequent expansions are kept. */
-#define MAX_PREFIX_ALTS 256
-/* Words of the dictionary examined for one prefix before keeping the most
-** frequent MAX_PREFIX_ALTS: bounds the work of a short prefix. */
-#define MAX_PREFIX_SCAN 20000
-/* Words in one phrase: a phrase is a line of text, not a paragraph. */
-#define MAX_PHRASE_WORDS 16
-/* Shortest prefix (bytes of its plain form) expanded; shorter ones are
-** searched as words. */
-#define MIN_PREFIX_BYTES 2
-/* Proximity: query words at most this many positions apart earn a bonus. */
-#define PROX_WINDOW 8
-#define PROX_WEIGHT 0.6f
-/* Stem cache of a searcher: query words and the words of the few documents
-** a page of snippets reads; 4096 slots are ~600 KB per worker thread. */
-#define SEARCH_STEM_CACHE 4096
-/* Weight of a stem that no word of the corpus with the query word's exact
-** (folded) spelling produced: a guess of the stemmers, often in the other
-** language ("energia" stems to Spanish "energi", which is English "energy"),
-** so it counts, but below the spellings the corpus really has. */
-#define GUESSED_STEM_WEIGHT 0.7f
-/* Translations (docs/translation.md, section TRANS): each translation of
-** a word counts at this weight times its lexicon weight, below the word's
-** own forms, so the original language wins ties. */
-#define TRANSLATION_WEIGHT 0.5f
-/* A concept's score counting its translations is worth this fraction of
-** the same score from the word's own forms (see bm25f). */
-#define TRANSLATED_SCORE_FACTOR 0.9f
-/* Words of a multi-word lexicon key tried on the query (entries of
-** Apertium are rarely longer). */
-#define MAX_PHRASE_KEY_WORDS 3
-/* Translations read per lexicon key. */
-#define MAX_TRANSLATIONS 16
-
-/* Typo tolerance (docs/typo.md): a word that matches at most
-** TYPO_MAX_DF documents is also matched through the dictionary words
-** within its edit distance, the TYPO_MAX_CANDS nearest and most frequent,
-** each at a weight below any exact form so exact matches rank first. */
-#define TYPO_MAX_DF 1
-#define TYPO_MAX_CANDS 3
-#define TYPO_WEIGHT_1 0.6f
-#define TYPO_WEIGHT_2 0.4f
-/* ... halved when the word as typed does occur: then it may well be right
-** (a rare name, a word of the other language) and its own matches should
-** rank first, the corrections after them. */
-#define TYPO_FOUND_FACTOR 0.5f
-/* A query of three or more optional words matches documents that have at
-** least half of them (rounded up), unless it spells OR: one common word of
-** a long query ("world" in "cricket world cup") is noise, not an answer. */
-#define MIN_MATCH_FROM 3
-
-/* How an alternative term came to stand for a query word (explanations). */
-typedef enum {
-  VIA_WORD,        /* a corpus spelling of the word itself */
-  VIA_STEM,        /* the stemmers' guess for the word */
-  VIA_PREFIX,      /* a corpus word starting with the prefix */
-  VIA_TYPO,        /* a corpus word within edit distance */
-  VIA_TRANSLATION  /* a translation from the lexicon */
-} alt_via;
 static const char *const via_names[] = {"word", "stem", "prefix", "typo",
                                         "translation"};
-
-/* Parts and concepts one query may hold: every clause a phrase of
-** MAX_PHRASE_WORDS words, plus translated phrases. */
-#define MAX_PARTS (2 * FOSSC_MAX_CLAUSES * MAX_PHRASE_WORDS)
-#define MAX_CONCEPTS (2 * FOSSC_MAX_CLAUSES * MAX_PHRASE_WORDS)
-
-typedef struct alt {
-  uint32_t term;
-  float weight;
-  alt_via via;
-  uint32_t cursor; /* index into s->cursors */
-} alt;
-
-typedef struct part {
-  uint32_t alt0, nalt; /* into s->alts */
-} part;
-
-typedef struct concept {
-  fossc_qkind kind;
-  fossc_qoccur occur;
-  uint32_t part0, nparts; /* into s->parts; WORD/PREFIX have 1 part */
-  float idf;
-  uint32_t label_off, label_len; /* into s->labels: the query text */
-  float bonus;  /* > 0: a translated phrase ("great wall" for "gran muralla")
-                  that adds bonus x its score but is not a query word: it
-                  counts in neither coordination nor the minimum match */
-  uint32_t tok; /* WORD: index of its token in s->tok_off */
-  /* per-document evaluation state */
-  float tf_title, tf_body;   /* all alternatives, weighted */
-  float tfo_title, tfo_body; /* the same without translations */
-  int matched;
-  /* MaxScore: bound on the concept's score in any document, and whether it
-  ** is left out of the documents that drive the walk (its bound, with
-  ** those of the concepts below it, cannot reach the top k alone) */
-  float ub;
-  int nonessential;
-} concept;
-
-typedef struct heap_ent {
-  float score;
-  uint32_t doc;
-} heap_ent;
-
-struct fossc_searcher {
-  fossc_analyzer *an;
-  ZSTD_DCtx *dctx;
-  fossc_pcursor *cursors;
-  uint32_t ncursors, cursors_cap;
-  alt *alts;
-  uint32_t nalts, alts_cap;
-  part parts[MAX_PARTS];
-  uint32_t nparts;
-  concept concepts[MAX_CONCEPTS];
-  uint32_t nconcepts;
-  uint32_t min_match; /* optional concepts a document must match */
-  fossc_lang qlang;   /* language the query seems to be in, or UNKNOWN */
-  fossc_buf suggest;  /* "did you mean" query, when a word was corrected */
-  int corrected;
-  fossc_buf labels;
-  fossc_buf qtext;   /* sanitised query */
-  fossc_buf tokbuf;  /* query tokens' plain forms, NUL-separated */
-  uint32_t tok_off[FOSSC_MAX_CLAUSES * MAX_PHRASE_WORDS];
-  uint32_t ntok;
-  uint8_t tok_stop[FOSSC_MAX_CLAUSES * MAX_PHRASE_WORDS];
-  uint32_t tok_start[FOSSC_MAX_CLAUSES * MAX_PHRASE_WORDS]; /* in qtext */
-  uint32_t tok_end[FOSSC_MAX_CLAUSES * MAX_PHRASE_WORDS];
-  /* corrections for the suggestion: token index -> candidate word */
-  uint32_t fix_tok[FOSSC_MAX_CLAUSES * MAX_PHRASE_WORDS];
-  const char *fix_str[FOSSC_MAX_CLAUSES * MAX_PHRASE_WORDS];
-  uint32_t fix_len[FOSSC_MAX_CLAUSES * MAX_PHRASE_WORDS];
-  uint32_t nfix;
-  fossc_buf term;    /* scratch for one stem */
-  heap_ent *heap;
-  uint32_t heap_n, heap_cap;
-  uint32_t *qterms;  /* sorted term ids of the query, for snippets */
-  uint32_t *qterm_concept;
-  uint32_t nqterms, qterms_cap;
-  fossc_buf docbuf, out, expl;
-  fossc_hit *hits;
-  uint32_t hits_cap;
-  uint32_t *pos_a, *pos_b, pos_cap_a, pos_cap_b;
-  /* cursors that drive the disjunctive walk: positive, essential concepts'
-  ** cursors not yet exhausted (a flat array: the walk reads them twice per
-  ** document) */
-  fossc_pcursor **drv; /* a min-heap on doc */
-  uint32_t ndrv, drv_cap;
-  /* cursors on the current document in the disjunctive walk (alternative
-  ** indices; drivers popped from the heap first), so that scoring reads
-  ** only those instead of every alternative of the query */
-  uint32_t *at, nat, at_cap;
-  uint32_t *popped, popped_cap; /* the drivers among them, to step and
-                                   push back */
-  uint32_t *alt_concept; /* alternative -> its concept */
-  uint32_t alt_concept_cap;
-  int use_at;
-  const fossc_index *ix;
-};
 
 /* ------------------------------------------------------------ lifecycle */
 int fossc_searcher_create(fossc_searcher **out, fossc_error *err) {
@@ -237,7 +69,7 @@ void fossc_searcher_free(fossc_searcher *s) {
   fossc_free(s);
 }
 
-static int grow_arr(void **p, uint32_t *cap, uint32_t need, size_t elem,
+int fossc_search_grow(void **p, uint32_t *cap, uint32_t need, size_t elem,
                     int zero) {
   if (need <= *cap) return 0;
   uint32_t nc = *cap ? *cap : 16;
@@ -290,7 +122,7 @@ static int add_alt(fossc_searcher *s, uint32_t term, float weight,
       }
       return 0;
     }
-  if (grow_arr((void **)&s->alts, &s->alts_cap, s->nalts + 1, sizeof *s->alts,
+  if (fossc_search_grow((void **)&s->alts, &s->alts_cap, s->nalts + 1, sizeof *s->alts,
                0))
     return FOSSC_ERR_NOMEM;
   s->alts[s->nalts].term = term;
@@ -407,7 +239,7 @@ static int add_prefix_alts(fossc_searcher *s, const char *plain, size_t n) {
     uint32_t len;
     const char *ws = fossc_ix_word_str(ix, w, &len);
     if (len < n || memcmp(ws, plain, n) != 0) break;
-    if (grow_arr((void **)&s->alts, &s->alts_cap, s->nalts + 1,
+    if (fossc_search_grow((void **)&s->alts, &s->alts_cap, s->nalts + 1,
                  sizeof *s->alts, 0))
       return FOSSC_ERR_NOMEM;
     alt *a = &s->alts[s->nalts++];
@@ -655,581 +487,6 @@ static int build_concepts(fossc_searcher *s, const fossc_query *q) {
   return add_phrase_translations(s);
 }
 
-/* ------------------------------------------------------------ cursors */
-static int open_cursors(fossc_searcher *s) {
-  if (grow_arr((void **)&s->cursors, &s->cursors_cap, s->nalts ? s->nalts : 1,
-               sizeof *s->cursors, 1))
-    return FOSSC_ERR_NOMEM;
-  for (uint32_t i = 0; i < s->nalts; i++) {
-    size_t len;
-    const uint8_t *p = fossc_ix_term_postings(s->ix, s->alts[i].term, &len);
-    s->alts[i].cursor = i;
-    fossc_pcursor_open(&s->cursors[i], p, len,
-                       fossc_ix_term_df(s->ix, s->alts[i].term), s->dctx);
-  }
-  s->ncursors = s->nalts;
-  return 0;
-}
-
-static int any_corrupt(const fossc_searcher *s) {
-  for (uint32_t i = 0; i < s->ncursors; i++)
-    if (s->cursors[i].corrupt) return 1;
-  return 0;
-}
-
-static int cmp_u32(const void *a, const void *b) {
-  uint32_t x = *(const uint32_t *)a, y = *(const uint32_t *)b;
-  return (x > y) - (x < y);
-}
-
-/* Merged, sorted positions of a part at the current document into *dst. */
-static uint32_t part_positions(fossc_searcher *s, const part *p, uint32_t doc,
-                               uint32_t **dst, uint32_t *cap) {
-  uint32_t n = 0;
-  for (uint32_t i = 0; i < p->nalt; i++) {
-    fossc_pcursor *c = &s->cursors[s->alts[p->alt0 + i].cursor];
-    if (c->doc != doc) continue;
-    const uint32_t *pos;
-    uint32_t m = fossc_pcursor_positions(c, &pos);
-    if (m == 0) continue; /* corrupt block: the cursor has flagged it */
-    if (grow_arr((void **)dst, cap, n + m, sizeof **dst, 0)) return n;
-    memcpy(*dst + n, pos, (size_t)m * sizeof *pos);
-    n += m;
-  }
-  if (p->nalt > 1 && n > 64) {
-    qsort(*dst, n, sizeof **dst, cmp_u32);
-  } else if (p->nalt > 1) {
-    /* Small insertion sort: few positions in most documents. */
-    uint32_t *a = *dst;
-    for (uint32_t i = 1; i < n; i++) {
-      uint32_t v = a[i], j = i;
-      while (j > 0 && a[j - 1] > v) {
-        a[j] = a[j - 1];
-        j--;
-      }
-      a[j] = v;
-    }
-  }
-  return n;
-}
-
-/* Counts phrase occurrences at doc, split by field. The part with the
-** fewest occurrences here anchors the candidate start positions; each
-** other part then marks the candidates it continues, alternative by
-** alternative (each alternative's positions are sorted, so this is a merge
-** with no sort), and the check stops once no candidate is left. */
-static void eval_phrase(fossc_searcher *s, concept *k, uint32_t doc,
-                        uint32_t body_start) {
-  k->tf_title = k->tf_body = 0;
-  uint32_t anchor = 0, fewest = UINT32_MAX;
-  for (uint32_t i = 0; i < k->nparts; i++) {
-    const part *p = &s->parts[k->part0 + i];
-    uint32_t t = 0;
-    for (uint32_t a = 0; a < p->nalt; a++) {
-      const fossc_pcursor *c = &s->cursors[s->alts[p->alt0 + a].cursor];
-      if (c->doc == doc) t += c->tft[c->i] + c->tfb[c->i];
-    }
-    if (t == 0) return;
-    if (t < fewest) {
-      fewest = t;
-      anchor = i;
-    }
-  }
-  uint32_t n0 = part_positions(s, &s->parts[k->part0 + anchor], doc,
-                               &s->pos_a, &s->pos_cap_a);
-  uint32_t *cand = s->pos_a, n = 0;
-  for (uint32_t j = 0; j < n0; j++)
-    if (cand[j] >= anchor) cand[n++] = cand[j] - anchor; /* start positions */
-  if (n && grow_arr((void **)&s->pos_b, &s->pos_cap_b, n, sizeof *s->pos_b, 0))
-    return;
-  uint32_t *mark = s->pos_b;
-  for (uint32_t i = 0; i < k->nparts && n; i++) {
-    if (i == anchor) continue;
-    const part *p = &s->parts[k->part0 + i];
-    memset(mark, 0, (size_t)n * sizeof *mark);
-    for (uint32_t a = 0; a < p->nalt; a++) {
-      fossc_pcursor *c = &s->cursors[s->alts[p->alt0 + a].cursor];
-      if (c->doc != doc) continue;
-      const uint32_t *pos;
-      uint32_t m = fossc_pcursor_positions(c, &pos), j = 0;
-      for (uint32_t q = 0; q < n && j < m; q++) {
-        uint32_t want = cand[q] + i;
-        while (j < m && pos[j] < want) j++;
-        if (j < m && pos[j] == want) mark[q] = 1;
-      }
-    }
-    uint32_t out = 0;
-    for (uint32_t q = 0; q < n; q++)
-      if (mark[q]) cand[out++] = cand[q];
-    n = out;
-  }
-  for (uint32_t q = 0; q < n; q++) {
-    if (cand[q] < body_start)
-      k->tf_title += 1;
-    else
-      k->tf_body += 1;
-  }
-}
-
-static void eval_terms(fossc_searcher *s, concept *k, uint32_t doc) {
-  const part *p = &s->parts[k->part0];
-  k->tf_title = k->tf_body = k->tfo_title = k->tfo_body = 0;
-  for (uint32_t i = 0; i < p->nalt; i++) {
-    const alt *a = &s->alts[p->alt0 + i];
-    const fossc_pcursor *c = &s->cursors[a->cursor];
-    if (c->doc != doc) continue;
-    k->tf_title += a->weight * c->tft[c->i];
-    k->tf_body += a->weight * c->tfb[c->i];
-    if (a->via != VIA_TRANSLATION) {
-      k->tfo_title += a->weight * c->tft[c->i];
-      k->tfo_body += a->weight * c->tfb[c->i];
-    }
-  }
-}
-
-static float bm25f(const fossc_searcher *s, const concept *k, uint32_t doc) {
-  const float *in = s->ix->inv_norm + 2 * (size_t)doc;
-  float tfn = k->tf_title * in[0] + k->tf_body * in[1];
-  float all = k->idf * (FOSSC_BM25_K1 + 1) * tfn / (FOSSC_BM25_K1 + tfn);
-  if (k->kind == FOSSC_Q_PHRASE) return all;
-  /* Translations may add to a concept's frequency but their share of the
-  ** score is discounted: a document that has the word as typed is not
-  ** outranked by one that merely uses a translation more often. */
-  float tfo = k->tfo_title * in[0] + k->tfo_body * in[1];
-  float orig = k->idf * (FOSSC_BM25_K1 + 1) * tfo / (FOSSC_BM25_K1 + tfo);
-  all *= TRANSLATED_SCORE_FACTOR;
-  return orig > all ? orig : all;
-}
-
-/* A window is skipped only when its bound is below the threshold by more
-** than float rounding: the bound and the scores are summed in different
-** orders, and a document equal to the threshold may still enter the top k
-** on its document number. */
-#define PRUNE_MARGIN 1.0001f
-
-/* Largest proximity bonus among a set of word concepts: PROX_WEIGHT x the
-** smaller idf of each consecutive matched pair (distance >= 1), so at most
-** the sum of their idfs but the smallest; nothing for fewer than two. */
-typedef struct prox_acc {
-  float sum, least;
-  uint32_t n;
-} prox_acc;
-
-static void prox_add(prox_acc *p, float idf) {
-  p->sum += idf;
-  if (p->n++ == 0 || idf < p->least) p->least = idf;
-}
-
-static float prox_bound(const prox_acc *p) {
-  return p->n >= 2 ? PROX_WEIGHT * (p->sum - p->least) : 0;
-}
-
-/* Largest tfn (BM25F field-weighted, length-normalised frequency) whose
-** saturation tfn / (k1 + tfn) is m: the inverse of the stored block maximum. */
-static float tfn_of_saturation(float m) {
-  if (m <= 0) return 0;
-  if (m >= 0.99999f) return 1e9f;
-  return FOSSC_BM25_K1 * m / (1.0f - m);
-}
-
-/* Bound on the first-pass score (BM25F x coordination, without proximity)
-** of every document from doc up to *end, the first block end among the
-** positive cursors: within that window every cursor's documents lie in its
-** current block, whose stored maximum saturation bounds its tfn. A concept's
-** tfn is the weighted sum of its alternatives' tfn (a phrase's at most that
-** of its rarest part, unweighted), BM25F is increasing in tfn, the
-** translated share only lowers a score and coordination is at most 1, so
-** the sum over concepts bounds the score. Cursors already past the window
-** add nothing. (Block-max pruning; Ding & Suel 2011.) */
-static float window_bound(const fossc_searcher *s, uint32_t *end,
-                          int with_prox) {
-  uint32_t win = FOSSC_DOC_END;
-  prox_acc pb = {0, 0, 0};
-  for (uint32_t i = 0; i < s->nconcepts; i++) {
-    const concept *k = &s->concepts[i];
-    if (k->occur == FOSSC_Q_NOT) continue;
-    for (uint32_t p = 0; p < k->nparts; p++) {
-      const part *pt = &s->parts[k->part0 + p];
-      for (uint32_t a = 0; a < pt->nalt; a++) {
-        uint32_t last = fossc_pcursor_block_last(&s->cursors[s->alts[pt->alt0 + a].cursor]);
-        if (last < win) win = last;
-      }
-    }
-  }
-  float ub = 0;
-  for (uint32_t i = 0; i < s->nconcepts; i++) {
-    const concept *k = &s->concepts[i];
-    if (k->occur == FOSSC_Q_NOT) continue;
-    float tfn = k->kind == FOSSC_Q_PHRASE ? 1e30f : 0;
-    for (uint32_t p = 0; p < k->nparts; p++) {
-      const part *pt = &s->parts[k->part0 + p];
-      float t = 0;
-      for (uint32_t a = 0; a < pt->nalt; a++) {
-        const alt *al = &s->alts[pt->alt0 + a];
-        const fossc_pcursor *c = &s->cursors[al->cursor];
-        if (c->doc > win) continue;
-        float m = tfn_of_saturation(fossc_pcursor_block_max(c));
-        t += k->kind == FOSSC_Q_PHRASE ? m : al->weight * m;
-      }
-      if (k->kind == FOSSC_Q_PHRASE) {
-        if (t < tfn) tfn = t;
-      } else {
-        tfn += t;
-      }
-    }
-    float b = k->idf * (FOSSC_BM25_K1 + 1) * tfn / (FOSSC_BM25_K1 + tfn);
-    ub += k->bonus > 0 ? k->bonus * b : b;
-    if (k->kind != FOSSC_Q_PHRASE && tfn > 0) prox_add(&pb, k->idf);
-  }
-  *end = win;
-  return ub + (with_prox ? prox_bound(&pb) : 0);
-}
-
-/* Sets each positive concept's bound on its score in any document, from
-** the largest block maximum of each alternative's list (window_bound's
-** reasoning, over whole lists). */
-static void concept_bounds(fossc_searcher *s) {
-  for (uint32_t i = 0; i < s->nconcepts; i++) {
-    concept *k = &s->concepts[i];
-    k->ub = 0;
-    k->nonessential = 0;
-    if (k->occur == FOSSC_Q_NOT) continue;
-    float tfn = k->kind == FOSSC_Q_PHRASE ? 1e30f : 0;
-    for (uint32_t p = 0; p < k->nparts; p++) {
-      const part *pt = &s->parts[k->part0 + p];
-      float t = 0;
-      for (uint32_t a = 0; a < pt->nalt; a++) {
-        const alt *al = &s->alts[pt->alt0 + a];
-        float m = tfn_of_saturation(fossc_pcursor_list_max(&s->cursors[al->cursor]));
-        t += k->kind == FOSSC_Q_PHRASE ? m : al->weight * m;
-      }
-      if (k->kind == FOSSC_Q_PHRASE) {
-        if (t < tfn) tfn = t;
-      } else {
-        tfn += t;
-      }
-    }
-    float b = k->idf * (FOSSC_BM25_K1 + 1) * tfn / (FOSSC_BM25_K1 + tfn);
-    k->ub = k->bonus > 0 ? k->bonus * b : b;
-  }
-}
-
-/* MaxScore (Turtle & Flood 1995): with the concepts in increasing order of
-** bound, the longest prefix whose bounds add up to less than theta cannot
-** put a document into the top k by itself, so its cursors stop driving
-** the walk and are only sought to the documents the others propose.
-** Returns the number of non-essential concepts. */
-static uint32_t mark_nonessential(fossc_searcher *s, float theta,
-                                  int with_prox) {
-  uint32_t order[MAX_CONCEPTS], n = 0, marked = 0;
-  for (uint32_t i = 0; i < s->nconcepts; i++) {
-    s->concepts[i].nonessential = 0;
-    if (s->concepts[i].occur == FOSSC_Q_NOT) continue;
-    uint32_t j = n++;
-    while (j > 0 && s->concepts[order[j - 1]].ub > s->concepts[i].ub) {
-      order[j] = order[j - 1];
-      j--;
-    }
-    order[j] = i;
-  }
-  float sum = 0;
-  prox_acc pb = {0, 0, 0};
-  for (uint32_t j = 0; j + 1 < n; j++) { /* one concept always drives */
-    const concept *k = &s->concepts[order[j]];
-    sum += k->ub;
-    /* A document reached only through these concepts has no proximity
-    ** bonus with the others: bound it by the bonus among these alone. */
-    if (k->kind != FOSSC_Q_PHRASE) prox_add(&pb, k->idf);
-    float bonus = with_prox ? prox_bound(&pb) : 0;
-    if ((sum + bonus) * PRUNE_MARGIN >= theta) break;
-    s->concepts[order[j]].nonessential = 1;
-    marked++;
-  }
-  return marked;
-}
-
-static void drv_sift_down(fossc_pcursor **h, uint32_t n, uint32_t i) {
-  fossc_pcursor *x = h[i];
-  for (;;) {
-    uint32_t l = 2 * i + 1, m = l;
-    if (l >= n) break;
-    if (l + 1 < n && h[l + 1]->doc < h[l]->doc) m = l + 1;
-    if (h[m]->doc >= x->doc) break;
-    h[i] = h[m];
-    i = m;
-  }
-  h[i] = x;
-}
-
-static void drv_push(fossc_searcher *s, fossc_pcursor *c) {
-  uint32_t i = s->ndrv++;
-  while (i > 0 && s->drv[(i - 1) / 2]->doc > c->doc) {
-    s->drv[i] = s->drv[(i - 1) / 2];
-    i = (i - 1) / 2;
-  }
-  s->drv[i] = c;
-}
-
-/* Drops exhausted drivers and restores the heap after cursors moved. */
-static void drv_heapify(fossc_searcher *s) {
-  for (uint32_t i = 0; i < s->ndrv;) {
-    if (s->drv[i]->doc == FOSSC_DOC_END)
-      s->drv[i] = s->drv[--s->ndrv];
-    else
-      i++;
-  }
-  for (uint32_t i = s->ndrv / 2; i-- > 0;) drv_sift_down(s->drv, s->ndrv, i);
-}
-
-static int build_drivers(fossc_searcher *s) {
-  if (grow_arr((void **)&s->drv, &s->drv_cap, s->nalts + 1, sizeof *s->drv, 0) ||
-      grow_arr((void **)&s->popped, &s->popped_cap, s->nalts + 1, sizeof *s->popped, 0) ||
-      grow_arr((void **)&s->at, &s->at_cap, s->nalts + 1, sizeof *s->at, 0) ||
-      grow_arr((void **)&s->alt_concept, &s->alt_concept_cap, s->nalts + 1,
-               sizeof *s->alt_concept, 0))
-    return FOSSC_ERR_NOMEM;
-  for (uint32_t i = 0; i < s->nconcepts; i++) {
-    const concept *c = &s->concepts[i];
-    for (uint32_t p = 0; p < c->nparts; p++) {
-      const part *pt = &s->parts[c->part0 + p];
-      for (uint32_t a = 0; a < pt->nalt; a++) s->alt_concept[pt->alt0 + a] = i;
-    }
-  }
-  s->ndrv = 0;
-  for (uint32_t i = 0; i < s->nconcepts; i++) {
-    const concept *c = &s->concepts[i];
-    if (c->occur == FOSSC_Q_NOT || c->nonessential) continue;
-    for (uint32_t p = 0; p < c->nparts; p++) {
-      const part *pt = &s->parts[c->part0 + p];
-      for (uint32_t a = 0; a < pt->nalt; a++) {
-        fossc_pcursor *cur = &s->cursors[s->alts[pt->alt0 + a].cursor];
-        if (cur->doc != FOSSC_DOC_END) s->drv[s->ndrv++] = cur;
-      }
-    }
-  }
-  drv_heapify(s);
-  return 0;
-}
-
-/* Bound on a document's first-pass score from frequencies alone, for
-** queries with phrases: a phrase occurs at most as often as its rarest
-** part, so the positions (the costly part of a phrase) are read only for
-** documents that could still enter the top k. Word concepts score
-** exactly; coordination (<= 1) is left out. */
-static float doc_bound(fossc_searcher *s, uint32_t doc, int with_prox) {
-  const float *in = s->ix->inv_norm + 2 * (size_t)doc;
-  float ub = 0;
-  prox_acc pb = {0, 0, 0};
-  for (uint32_t i = 0; i < s->nconcepts; i++) {
-    concept *k = &s->concepts[i];
-    if (k->occur == FOSSC_Q_NOT) continue;
-    if (k->kind != FOSSC_Q_PHRASE) {
-      eval_terms(s, k, doc);
-      if (k->tf_title + k->tf_body > 0) {
-        ub += bm25f(s, k, doc);
-        prox_add(&pb, k->idf);
-      }
-      continue;
-    }
-    float tfn = 1e30f;
-    for (uint32_t p = 0; p < k->nparts && tfn > 0; p++) {
-      const part *pt = &s->parts[k->part0 + p];
-      float t = 0;
-      for (uint32_t a = 0; a < pt->nalt; a++) {
-        const fossc_pcursor *c = &s->cursors[s->alts[pt->alt0 + a].cursor];
-        if (c->doc == doc)
-          t += c->tft[c->i] * in[0] + c->tfb[c->i] * in[1];
-      }
-      if (t < tfn) tfn = t;
-    }
-    float b = k->idf * (FOSSC_BM25_K1 + 1) * tfn / (FOSSC_BM25_K1 + tfn);
-    ub += k->bonus > 0 ? k->bonus * b : b;
-  }
-  return ub + (with_prox ? prox_bound(&pb) : 0);
-}
-
-/* Smallest distance between positions of two word concepts at doc. */
-static uint32_t min_distance(fossc_searcher *s, const concept *a,
-                             const concept *b, uint32_t doc) {
-  uint32_t na = part_positions(s, &s->parts[a->part0], doc, &s->pos_a,
-                               &s->pos_cap_a);
-  uint32_t nb = part_positions(s, &s->parts[b->part0], doc, &s->pos_b,
-                               &s->pos_cap_b);
-  uint32_t best = UINT32_MAX, i = 0, j = 0;
-  while (i < na && j < nb) {
-    uint32_t x = s->pos_a[i], y = s->pos_b[j];
-    uint32_t d = x > y ? x - y : y - x;
-    if (d < best) best = d;
-    if (x < y)
-      i++;
-    else
-      j++;
-  }
-  return best;
-}
-
-typedef struct score_parts {
-  float bm25, prox, coord, total;
-  uint32_t matched, positive;
-} score_parts;
-
-static void add_proximity(fossc_searcher *s, uint32_t doc, score_parts *sp);
-
-/* Scores the document all cursors are positioned on (or past). Returns 0 if
-** it does not match the query's required/excluded/phrase constraints, 1 if
-** it matches. Without with_proximity, positions are not read and
-** sp->total is BM25F x coordination only (the walk adds proximity only
-** when that can still put the document into the top k). */
-static int score_doc(fossc_searcher *s, uint32_t doc, score_parts *sp,
-                     int with_proximity) {
-  memset(sp, 0, sizeof *sp);
-  uint32_t body_start = fossc_ix_title_len(s->ix, doc) + FOSSC_FIELD_GAP;
-  if (s->use_at) {
-    /* Word frequencies from the cursors on doc only (the walk's list). */
-    for (uint32_t i = 0; i < s->nconcepts; i++) {
-      concept *k = &s->concepts[i];
-      k->tf_title = k->tf_body = k->tfo_title = k->tfo_body = 0;
-    }
-    for (uint32_t j = 0; j < s->nat; j++) {
-      const alt *a = &s->alts[s->at[j]];
-      concept *k = &s->concepts[s->alt_concept[s->at[j]]];
-      if (k->kind == FOSSC_Q_PHRASE) continue;
-      const fossc_pcursor *c = &s->cursors[a->cursor];
-      k->tf_title += a->weight * c->tft[c->i];
-      k->tf_body += a->weight * c->tfb[c->i];
-      if (a->via != VIA_TRANSLATION) {
-        k->tfo_title += a->weight * c->tft[c->i];
-        k->tfo_body += a->weight * c->tfb[c->i];
-      }
-    }
-  }
-  for (uint32_t i = 0; i < s->nconcepts; i++) {
-    concept *k = &s->concepts[i];
-    k->matched = 0;
-    if (k->occur == FOSSC_Q_NOT) {
-      const part *p = &s->parts[k->part0];
-      for (uint32_t j = 0; j < p->nalt && k->nparts; j++)
-        fossc_pcursor_seek(&s->cursors[s->alts[p->alt0 + j].cursor], doc);
-      if (k->kind == FOSSC_Q_PHRASE) {
-        for (uint32_t q = 1; q < k->nparts; q++) {
-          const part *pp = &s->parts[k->part0 + q];
-          for (uint32_t j = 0; j < pp->nalt; j++)
-            fossc_pcursor_seek(&s->cursors[s->alts[pp->alt0 + j].cursor], doc);
-        }
-        eval_phrase(s, k, doc, body_start);
-      } else {
-        eval_terms(s, k, doc);
-      }
-      if (k->tf_title + k->tf_body > 0) return 0;
-      continue;
-    }
-    if (k->bonus > 0) {
-      eval_phrase(s, k, doc, body_start);
-      if (k->tf_title + k->tf_body > 0) sp->bm25 += k->bonus * bm25f(s, k, doc);
-      continue;
-    }
-    sp->positive++;
-    if (k->kind == FOSSC_Q_PHRASE)
-      eval_phrase(s, k, doc, body_start);
-    else if (!s->use_at)
-      eval_terms(s, k, doc);
-    if (k->tf_title + k->tf_body > 0) {
-      k->matched = 1;
-      sp->matched++;
-      sp->bm25 += bm25f(s, k, doc);
-    } else if (k->occur == FOSSC_Q_MUST) {
-      return 0;
-    }
-  }
-  if (sp->matched == 0 || sp->matched < s->min_match) return 0;
-  sp->coord = (1.0f + sp->matched) / (1.0f + sp->positive);
-  sp->total = sp->bm25 * sp->coord;
-  if (with_proximity) add_proximity(s, doc, sp);
-  return 1;
-}
-
-/* Adds the proximity bonus of consecutive matched single-word concepts to
-** a document score_doc has just matched (its cursors still on doc). */
-static void add_proximity(fossc_searcher *s, uint32_t doc, score_parts *sp) {
-  const concept *prev = NULL;
-  for (uint32_t i = 0; i < s->nconcepts; i++) {
-    const concept *k = &s->concepts[i];
-    if (k->occur == FOSSC_Q_NOT || k->kind == FOSSC_Q_PHRASE) {
-      prev = NULL;
-      continue;
-    }
-    if (!k->matched) continue;
-    if (prev) {
-      uint32_t d = min_distance(s, prev, k, doc);
-      if (d >= 1 && d <= PROX_WINDOW)
-        sp->prox += PROX_WEIGHT * (prev->idf < k->idf ? prev->idf : k->idf) / d;
-    }
-    prev = k;
-  }
-  sp->total = (sp->bm25 + sp->prox) * sp->coord;
-}
-
-/* ------------------------------------------------------------ top k */
-static int heap_less(const heap_ent *a, const heap_ent *b) {
-  /* The heap's root is the worst hit: lower score, or on ties the later
-  ** document (ties rank by document number, so results are stable). */
-  if (a->score != b->score) return a->score < b->score;
-  return a->doc > b->doc;
-}
-
-static void heap_push(fossc_searcher *s, uint32_t k, float score, uint32_t doc) {
-  heap_ent e = {score, doc};
-  heap_ent *h = s->heap;
-  if (s->heap_n < k) {
-    uint32_t i = s->heap_n++;
-    while (i > 0 && heap_less(&e, &h[(i - 1) / 2])) {
-      h[i] = h[(i - 1) / 2];
-      i = (i - 1) / 2;
-    }
-    h[i] = e;
-    return;
-  }
-  if (!heap_less(&h[0], &e)) return;
-  uint32_t i = 0, n = s->heap_n;
-  for (;;) {
-    uint32_t l = 2 * i + 1, r = l + 1, m = i;
-    const heap_ent *best = &e;
-    if (l < n && heap_less(&h[l], best)) m = l, best = &h[l];
-    if (r < n && heap_less(&h[r], best)) m = r;
-    if (m == i) break;
-    h[i] = h[m];
-    i = m;
-  }
-  h[i] = e;
-}
-
-/* Whether a proximity bonus is possible: two or more word concepts. */
-static int needs_proximity(const fossc_searcher *s) {
-  uint32_t words = 0;
-  for (uint32_t i = 0; i < s->nconcepts; i++)
-    words += s->concepts[i].occur != FOSSC_Q_NOT &&
-             s->concepts[i].kind != FOSSC_Q_PHRASE;
-  return words >= 2;
-}
-
-/* Largest proximity bonus of the document score_doc has just matched
-** (its matched word concepts). */
-static float matched_prox_bound(const fossc_searcher *s) {
-  prox_acc pb = {0, 0, 0};
-  for (uint32_t i = 0; i < s->nconcepts; i++) {
-    const concept *k = &s->concepts[i];
-    if (k->matched && k->kind != FOSSC_Q_PHRASE) prox_add(&pb, k->idf);
-  }
-  return prox_bound(&pb);
-}
-
-static int cmp_heap_desc(const void *a, const void *b) {
-  const heap_ent *x = a, *y = b;
-  if (heap_less(x, y)) return 1;
-  if (heap_less(y, x)) return -1;
-  return 0;
-}
-
 /* ------------------------------------------------------------ snippets */
 static int snippet_match(void *ctx, const char *term, size_t len) {
   fossc_searcher *s = ctx;
@@ -1248,10 +505,10 @@ static int snippet_match(void *ctx, const char *term, size_t len) {
 
 static int collect_query_terms(fossc_searcher *s) {
   uint32_t cap = s->qterms_cap;
-  if (grow_arr((void **)&s->qterms, &cap, s->nalts + 1, sizeof *s->qterms, 0))
+  if (fossc_search_grow((void **)&s->qterms, &cap, s->nalts + 1, sizeof *s->qterms, 0))
     return FOSSC_ERR_NOMEM;
   cap = s->qterms_cap;
-  if (grow_arr((void **)&s->qterm_concept, &cap, s->nalts + 1,
+  if (fossc_search_grow((void **)&s->qterm_concept, &cap, s->nalts + 1,
                sizeof *s->qterm_concept, 0))
     return FOSSC_ERR_NOMEM;
   s->qterms_cap = cap;
@@ -1285,11 +542,11 @@ static int collect_query_terms(fossc_searcher *s) {
 /* ------------------------------------------------------------ explain */
 static void explain_doc(fossc_searcher *s, uint32_t doc, fossc_buf *b) {
   /* Fresh cursors positioned on doc, then the same scoring code. */
-  open_cursors(s);
+  fossc_scorer_open_cursors(s);
   for (uint32_t i = 0; i < s->ncursors; i++)
     fossc_pcursor_seek(&s->cursors[i], doc);
   score_parts sp;
-  int ok = score_doc(s, doc, &sp, 1);
+  int ok = fossc_scorer_score(s, doc, &sp, 1);
   fossc_buf_printf(b, "{\"score\":%.4f,\"bm25f\":%.4f,\"proximity\":%.4f,"
                    "\"coord\":%.4f,\"matched\":%u,\"concepts\":%u,\"parts\":[",
                    ok ? sp.total : 0.0, sp.bm25, sp.prox, sp.coord, sp.matched,
@@ -1306,7 +563,7 @@ static void explain_doc(fossc_searcher *s, uint32_t doc, fossc_buf *b) {
     fossc_buf_printf(b, ",\"kind\":\"%s\",\"idf\":%.4f,\"tf_title\":%.2f,"
                      "\"tf_body\":%.2f,\"score\":%.4f,\"terms\":[",
                      kinds[k->kind], k->idf, k->tf_title, k->tf_body,
-                     k->matched ? bm25f(s, k, doc) : 0.0);
+                     k->matched ? fossc_scorer_bm25f(s, k, doc) : 0.0);
     int tfirst = 1;
     for (uint32_t p = 0; p < k->nparts; p++) {
       const part *pt = &s->parts[k->part0 + p];
@@ -1357,9 +614,9 @@ int fossc_search(fossc_searcher *s, const fossc_index *ix,
                              &q, err);
   if (rc) return rc;
   fossc_lang lang = req->lang != FOSSC_LANG_UNKNOWN ? req->lang : q.lang;
-  if (build_concepts(s, &q) || open_cursors(s) || collect_query_terms(s))
+  if (build_concepts(s, &q) || fossc_scorer_open_cursors(s) || collect_query_terms(s))
     return fossc_error_set(err, FOSSC_ERR_NOMEM, "out of memory");
-  concept_bounds(s);
+  fossc_scorer_bounds(s);
   uint32_t optional = 0, required = 0;
   for (uint32_t i = 0; i < s->nconcepts; i++) {
     optional += s->concepts[i].occur == FOSSC_Q_SHOULD && !(s->concepts[i].bonus > 0);
@@ -1369,207 +626,17 @@ int fossc_search(fossc_searcher *s, const fossc_index *ix,
   s->min_match = (!q.explicit_or && optional >= MIN_MATCH_FROM)
                      ? required + (optional + 1) / 2
                      : 0;
-
   uint32_t k = req->offset + limit;
-  /* Every matching document gets BM25F x coordination; proximity needs
-  ** positions, so only a document whose score plus the largest possible
-  ** bonus can still enter the top k pays for it. The pruning bounds add
-  ** that bonus too (prox_bound). */
-  int rescore = needs_proximity(s);
-  uint32_t depth = k;
-  if (grow_arr((void **)&s->heap, &s->heap_cap, depth, sizeof *s->heap, 0))
-    return fossc_error_set(err, FOSSC_ERR_NOMEM, "out of memory");
-  s->heap_n = 0;
   uint64_t total = 0;
-  /* Block-max pruning (window_bound) once the heap is full, unless the
-  ** caller asked for an exact count of matching documents. */
-  int prune = !req->exact_total, pruned = 0, has_phrase = 0;
-  for (uint32_t i = 0; i < s->nconcepts; i++)
-    has_phrase |= s->concepts[i].kind == FOSSC_Q_PHRASE &&
-                  s->concepts[i].occur != FOSSC_Q_NOT;
-  uint32_t win_end = 0, nness = 0;
-  int drivers_built = 0;
-  uint32_t npopped = 0;
-  float win_ub = 0, theta = -1;
-  int win_valid = 0;
-
-  /* Parts every matching document must contain (required concepts, or
-  ** the only concept when it is a phrase): when there are some, documents
-  ** are found by leapfrogging over them (conjunctive, skipping blocks),
-  ** otherwise the positive cursors drive a disjunctive walk. NOT cursors
-  ** are only sought. */
-  uint32_t req_parts[FOSSC_MAX_CLAUSES * MAX_PHRASE_WORDS], nreq = 0;
-  uint32_t npositive = 0, npos_cur = 0;
-  for (uint32_t i = 0; i < s->nconcepts; i++) {
-    const concept *c = &s->concepts[i];
-    if (c->occur == FOSSC_Q_NOT) continue;
-    npositive += !(c->bonus > 0);
-    for (uint32_t p = 0; p < c->nparts; p++) npos_cur += s->parts[c->part0 + p].nalt;
-  }
-  for (uint32_t i = 0; i < s->nconcepts; i++) {
-    const concept *c = &s->concepts[i];
-    if (c->occur == FOSSC_Q_MUST ||
-        (npositive == 1 && c->occur == FOSSC_Q_SHOULD && c->kind == FOSSC_Q_PHRASE))
-      for (uint32_t p = 0; p < c->nparts; p++) req_parts[nreq++] = c->part0 + p;
-  }
-  uint32_t doc = 0;
-  while (npos_cur) {
-    if (nreq) {
-      /* Leapfrog: every required part at the same document. */
-      for (;;) {
-        uint32_t hi = doc;
-        int agree = 1;
-        for (uint32_t r = 0; r < nreq; r++) {
-          const part *pt = &s->parts[req_parts[r]];
-          uint32_t lo = FOSSC_DOC_END;
-          for (uint32_t a = 0; a < pt->nalt; a++) {
-            uint32_t d = fossc_pcursor_seek(&s->cursors[s->alts[pt->alt0 + a].cursor], hi);
-            if (d < lo) lo = d;
-          }
-          if (lo != hi) agree = 0;
-          if (lo > hi) hi = lo;
-          if (hi == FOSSC_DOC_END) break;
-        }
-        doc = hi;
-        if (agree || doc == FOSSC_DOC_END) break;
-      }
-      if (doc == FOSSC_DOC_END) break;
-      for (uint32_t c = 0; c < s->ncursors; c++) fossc_pcursor_seek(&s->cursors[c], doc);
-      if (prune && s->heap_n == depth) {
-        if (!win_valid || doc > win_end) {
-          win_ub = window_bound(s, &win_end, rescore);
-          win_valid = 1;
-        }
-        if (win_ub * PRUNE_MARGIN < s->heap[0].score) {
-          pruned = 1;
-          if (win_end >= FOSSC_DOC_END - 1) break;
-          doc = win_end + 1;
-          continue;
-        }
-      }
-    } else {
-      if (!drivers_built) {
-        if (build_drivers(s))
-          return fossc_error_set(err, FOSSC_ERR_NOMEM, "out of memory");
-        drivers_built = 1;
-      }
-      if (prune && s->heap_n == depth && s->heap[0].score != theta) {
-        theta = s->heap[0].score;
-        uint32_t was = nness;
-        nness = mark_nonessential(s, theta, rescore);
-        if (nness) pruned = 1;
-        if (nness != was) build_drivers(s); /* shrinks: cannot fail */
-      }
-      doc = s->ndrv ? s->drv[0]->doc : FOSSC_DOC_END;
-      if (doc == FOSSC_DOC_END) break;
-      for (uint32_t i = 0; nness && i < s->nconcepts; i++) {
-        const concept *c = &s->concepts[i];
-        if (!c->nonessential) continue;
-        for (uint32_t p = 0; p < c->nparts; p++) {
-          const part *pt = &s->parts[c->part0 + p];
-          for (uint32_t a = 0; a < pt->nalt; a++)
-            fossc_pcursor_seek(&s->cursors[s->alts[pt->alt0 + a].cursor], doc);
-        }
-      }
-      if (prune && s->heap_n == depth) {
-        if (!win_valid || doc > win_end) {
-          win_ub = window_bound(s, &win_end, rescore);
-          win_valid = 1;
-        }
-        if (win_ub * PRUNE_MARGIN < s->heap[0].score) {
-          pruned = 1;
-          if (win_end >= FOSSC_DOC_END - 1) break;
-          for (uint32_t i = 0; i < s->nconcepts; i++) {
-            const concept *c = &s->concepts[i];
-            if (c->occur == FOSSC_Q_NOT) continue;
-            for (uint32_t p = 0; p < c->nparts; p++) {
-              const part *pt = &s->parts[c->part0 + p];
-              for (uint32_t a = 0; a < pt->nalt; a++)
-                fossc_pcursor_seek(&s->cursors[s->alts[pt->alt0 + a].cursor],
-                                   win_end + 1);
-            }
-          }
-          drv_heapify(s);
-          continue;
-        }
-      }
-      /* The cursors on doc: drivers popped off the heap, then the
-      ** non-essential ones that the seek above left on it. */
-      s->nat = 0;
-      while (s->ndrv && s->drv[0]->doc == doc) {
-        s->popped[s->nat] = (uint32_t)(s->drv[0] - s->cursors);
-        s->at[s->nat] = s->popped[s->nat];
-        s->nat++;
-        s->drv[0] = s->drv[--s->ndrv];
-        if (s->ndrv) drv_sift_down(s->drv, s->ndrv, 0);
-      }
-      npopped = s->nat;
-      for (uint32_t i = 0; nness && i < s->nconcepts; i++) {
-        const concept *c = &s->concepts[i];
-        if (!c->nonessential) continue;
-        for (uint32_t p = 0; p < c->nparts; p++) {
-          const part *pt = &s->parts[c->part0 + p];
-          for (uint32_t a = 0; a < pt->nalt; a++)
-            if (s->cursors[s->alts[pt->alt0 + a].cursor].doc == doc)
-              s->at[s->nat++] = s->alts[pt->alt0 + a].cursor;
-        }
-      }
-      /* In alternative order, as eval_terms adds them: float sums must not
-      ** depend on the heap's order, or a document's score would change in
-      ** the last bit with the pruning around it. */
-      for (uint32_t i = 1; i < s->nat; i++) {
-        uint32_t v = s->at[i], j = i;
-        while (j > 0 && s->at[j - 1] > v) {
-          s->at[j] = s->at[j - 1];
-          j--;
-        }
-        s->at[j] = v;
-      }
-      s->use_at = 1;
-    }
-    score_parts sp;
-    int skip = 0;
-    if (prune && has_phrase && s->heap_n == depth &&
-        doc_bound(s, doc, rescore) * PRUNE_MARGIN < s->heap[0].score) {
-      skip = 1;
-      pruned = 1;
-    }
-    if (!skip && (lang == FOSSC_LANG_UNKNOWN || fossc_ix_lang(ix, doc) == lang) &&
-        score_doc(s, doc, &sp, 0)) {
-      total++;
-      if (!rescore)
-        heap_push(s, depth, sp.total, doc);
-      else if (s->heap_n < depth ||
-               (sp.total + matched_prox_bound(s) * sp.coord) * PRUNE_MARGIN >=
-                   s->heap[0].score) {
-        add_proximity(s, doc, &sp);
-        heap_push(s, depth, sp.total, doc);
-      }
-    }
-    s->use_at = 0;
-    if (nreq) {
-      if (doc == FOSSC_DOC_END - 1) break;
-      doc++;
-      continue;
-    }
-    /* Non-essential cursors sit on doc at most: they are sought, not
-    ** stepped, so only the drivers move on. */
-    for (uint32_t i = 0; i < npopped; i++) {
-      fossc_pcursor *c = &s->cursors[s->popped[i]];
-      if (fossc_pcursor_next(c) != FOSSC_DOC_END) drv_push(s, c);
-    }
-  }
-  s->use_at = 0;
-  if (any_corrupt(s))
-    return fossc_error_set(err, FOSSC_ERR_CORRUPT,
-                           "%s: section POSTS: a postings block is corrupt",
-                           ix->path);
+  int total_exact = 1;
+  rc = fossc_scorer_run(s, k, lang, req->exact_total, &total, &total_exact, err);
+  if (rc) return rc;
   /* Results: sorted best first, then the requested page. */
-  qsort(s->heap, s->heap_n, sizeof *s->heap, cmp_heap_desc);
+  qsort(s->heap, s->heap_n, sizeof *s->heap, fossc_scorer_cmp_desc);
   if (s->heap_n > k) s->heap_n = k;
   uint32_t first = req->offset < s->heap_n ? req->offset : s->heap_n;
   uint32_t count = s->heap_n - first;
-  if (grow_arr((void **)&s->hits, &s->hits_cap, count + 1, sizeof *s->hits, 0))
+  if (fossc_search_grow((void **)&s->hits, &s->hits_cap, count + 1, sizeof *s->hits, 0))
     return fossc_error_set(err, FOSSC_ERR_NOMEM, "out of memory");
   fossc_buf_reset(&s->out);
   /* Offsets into s->out, turned into pointers once it stops moving. */
@@ -1619,7 +686,7 @@ int fossc_search(fossc_searcher *s, const fossc_index *ix,
     h->explain_len = o[r].expl_len;
   }
   out->total = total;
-  out->total_exact = !pruned;
+  out->total_exact = total_exact;
   out->count = count;
   out->hits = s->hits;
   out->took_us = fossc_now_us() - t0;
