@@ -185,7 +185,7 @@ static int run_request(fossc_sd_conn *c, const char *line, size_t len) {
       int rc = fossc_search(w->searcher, ix, &req.search, &res, &err);
       if (rc == FOSSC_OK) {
         fossc_proto_render_results(out, req.format, &res, req.search.offset,
-                                   req.search.explain);
+                                   req.search.explain, req.ids_only);
       } else {
         fossc_proto_render_error(out, req.format,
                                  fossc_proto_err_from_status(rc), err.msg);

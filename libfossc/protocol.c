@@ -162,7 +162,8 @@ enum {
   OPT_SNIPPETS = 1 << 4,
   OPT_EXPLAIN = 1 << 5,
   OPT_EXACT_TOTAL = 1 << 6,
-  OPT_ALL = (1 << 7) - 1
+  OPT_FIELDS = 1 << 7,
+  OPT_ALL = (1 << 8) - 1
 };
 
 static const struct {
@@ -172,7 +173,7 @@ static const struct {
     {"limit", OPT_LIMIT},   {"offset", OPT_OFFSET},
     {"lang", OPT_LANG},     {"format", OPT_FORMAT},
     {"snippets", OPT_SNIPPETS}, {"explain", OPT_EXPLAIN},
-    {"exact_total", OPT_EXACT_TOTAL},
+    {"exact_total", OPT_EXACT_TOTAL}, {"fields", OPT_FIELDS},
 };
 
 /* What follows the options of a command. */
@@ -293,9 +294,18 @@ static int apply_option(fossc_request *out, unsigned bit, const char *name,
     case OPT_EXACT_TOTAL:
       bad = parse_bool(v, vn, &out->search.exact_total) != 0;
       break;
+    case OPT_FIELDS:
+      if (word_eq(v, vn, "id"))
+        out->ids_only = 1;
+      else if (word_eq(v, vn, "all"))
+        out->ids_only = 0;
+      else
+        bad = 1;
+      break;
   }
   if (bad) {
     const char *want = bit == OPT_LANG     ? "en, es or any"
+                       : bit == OPT_FIELDS ? "id or all"
                        : bit == OPT_FORMAT ? "text or json"
                        : (bit == OPT_LIMIT || bit == OPT_OFFSET)
                            ? "a decimal number"
@@ -447,7 +457,7 @@ static void put_score(fossc_buf *b, double s) {
 
 void fossc_proto_render_results(fossc_buf *out, fossc_format fmt,
                                 const fossc_results *res, uint32_t offset,
-                                int explain) {
+                                int explain, int ids_only) {
   if (fmt == FOSSC_FMT_JSON) {
     fossc_buf_printf(out,
                      "{\"ok\":true,\"total\":%llu,\"total_exact\":%s,"
@@ -466,6 +476,13 @@ void fossc_proto_render_results(fossc_buf *out, fossc_format fmt,
       fossc_buf_printf(out, "%s{\"rank\":%u,\"id\":", i ? "," : "",
                        (unsigned)h->rank);
       put_json_string(out, h->id, h->id_len);
+      if (ids_only) {
+        fossc_buf_printf(out, ",\"lang\":\"%s\",\"score\":",
+                         fossc_lang_name(h->lang));
+        put_score(out, h->score);
+        fossc_buf_putc(out, '}');
+        continue;
+      }
       fossc_buf_puts(out, ",\"title\":");
       put_json_string(out, h->title, h->title_len);
       fossc_buf_printf(out, ",\"lang\":\"%s\",\"score\":",
@@ -493,6 +510,10 @@ void fossc_proto_render_results(fossc_buf *out, fossc_format fmt,
     put_score(out, h->score);
     fossc_buf_printf(out, "\t%s\t", fossc_lang_name(h->lang));
     put_field(out, h->id, h->id ? h->id_len : 0);
+    if (ids_only) {
+      fossc_buf_putc(out, '\n');
+      continue;
+    }
     fossc_buf_putc(out, '\t');
     put_field(out, h->title, h->title ? h->title_len : 0);
     fossc_buf_putc(out, '\t');
@@ -665,7 +686,7 @@ static const char *const help_lines[] = {
     "PING                          -> PONG",
     "SEARCH [opt=value ...] [--] <query>  the best hits for a query",
     "  options: limit=N offset=N lang=en|es|any format=text|json",
-    "           snippets=0|1 explain=0|1 exact_total=0|1",
+    "           snippets=0|1 explain=0|1 exact_total=0|1 fields=id|all",
     "EXPLAIN [opt=value ...] [--] <query>  SEARCH with explain=1",
     "GET [format=..] <id>          the stored document",
     "STATS [format=..]             index and daemon statistics",

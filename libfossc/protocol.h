@@ -81,6 +81,9 @@ typedef struct fossc_request {
   const char *arg;         /* GET: the id; FORMAT: "text"/"json" */
   size_t arg_len;
   fossc_format new_format; /* FORMAT: the connection's new default */
+  int ids_only;            /* SEARCH fields=id: hits without title, source,
+                              snippet (what an application that keeps its
+                              own records needs) */
   fossc_proto_err error;   /* on failure: the code to reply with */
 } fossc_request;
 
@@ -105,10 +108,11 @@ void fossc_proto_render_error(fossc_buf *out, fossc_format fmt,
 /* PONG or {"ok":true,"pong":true}. */
 void fossc_proto_render_pong(fossc_buf *out, fossc_format fmt);
 /* Search results; `offset` is echoed in JSON; explanations are included when
-** `explain` is non-zero and a hit carries one. */
+** `explain` is non-zero and a hit carries one; with `ids_only` a hit is its
+** rank, score, language and id (no title, source or snippet). */
 void fossc_proto_render_results(fossc_buf *out, fossc_format fmt,
                                 const fossc_results *res, uint32_t offset,
-                                int explain);
+                                int explain, int ids_only);
 /* One stored document (GET). */
 void fossc_proto_render_doc(fossc_buf *out, fossc_format fmt,
                             const fossc_docview *doc);

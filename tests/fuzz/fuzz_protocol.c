@@ -53,7 +53,7 @@ static void one_line(const char *line, size_t len, fossc_format *conn_fmt) {
     res.hits = &hit;
     res.suggestion = req.search.query_len < 32 ? "sugg\"estion" : NULL;
     fossc_proto_render_results(&out, req.format, &res, req.search.offset,
-                               req.search.explain);
+                               req.search.explain, req.ids_only);
   } else if (req.cmd == FOSSC_CMD_GET) {
     fossc_docview d;
     memset(&d, 0, sizeof d);

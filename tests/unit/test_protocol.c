@@ -51,6 +51,10 @@ TEST(search_options) {
   CHECK(req.search.exact_total == 0);
   CHECK(parse("SEARCH exact_total=1 x") == FOSSC_OK && req.search.exact_total == 1);
   CHECK(parse("SEARCH exact_total=2 x") != FOSSC_OK);
+  CHECK(req.ids_only == 0);
+  CHECK(parse("SEARCH fields=id x") == FOSSC_OK && req.ids_only == 1 && query_is("x"));
+  CHECK(parse("SEARCH fields=all x") == FOSSC_OK && req.ids_only == 0);
+  CHECK(parse("SEARCH fields=title x") != FOSSC_OK);
 }
 
 TEST(options_stop) {
@@ -207,7 +211,7 @@ static void make_results(void) {
 TEST(render_results_text) {
   make_results();
   fossc_buf_reset(&out);
-  fossc_proto_render_results(&out, FOSSC_FMT_TEXT, &res, 0, 0);
+  fossc_proto_render_results(&out, FOSSC_FMT_TEXT, &res, 0, 0, 0);
   CHECK_STR(fossc_buf_cstr(&out),
             "OK total=42 count=2 took_us=77 total_exact=1\n"
             "1\t12.3457\ten\tdoc#1\tA title\tthe <b>word</b>  next\n"
@@ -216,16 +220,30 @@ TEST(render_results_text) {
   res.count = 0;
   res.total_exact = 0; /* pruning: total is a lower bound */
   fossc_buf_reset(&out);
-  fossc_proto_render_results(&out, FOSSC_FMT_TEXT, &res, 0, 0);
+  fossc_proto_render_results(&out, FOSSC_FMT_TEXT, &res, 0, 0, 0);
   CHECK_STR(fossc_buf_cstr(&out),
             "OK total=42 count=0 took_us=77 total_exact=0\nEND\n");
+  /* fields=id: rank, score, language and id only */
+  res.count = 2;
+  res.total_exact = 1;
+  fossc_buf_reset(&out);
+  fossc_proto_render_results(&out, FOSSC_FMT_TEXT, &res, 0, 0, 1);
+  CHECK_STR(fossc_buf_cstr(&out),
+            "OK total=42 count=2 took_us=77 total_exact=1\n"
+            "1\t12.3457\ten\tdoc#1\n"
+            "2\t1.0000\tes\tdoc\"2\n"
+            "END\n");
+  fossc_buf_reset(&out);
+  fossc_proto_render_results(&out, FOSSC_FMT_JSON, &res, 0, 0, 1);
+  CHECK(valid_json_line() && !strstr(fossc_buf_cstr(&out), "title") &&
+        strstr(fossc_buf_cstr(&out), "\"id\":\"doc#1\",\"lang\":\"en\",\"score\":12.3457}"));
 }
 
 TEST(render_results_json) {
   make_results();
   res.suggestion = "chin\"a";
   fossc_buf_reset(&out);
-  fossc_proto_render_results(&out, FOSSC_FMT_JSON, &res, 5, 1);
+  fossc_proto_render_results(&out, FOSSC_FMT_JSON, &res, 5, 1, 0);
   CHECK(valid_json_line());
   fossc_json_doc *doc = NULL;
   CHECK(fossc_json_parse(out.data, out.len, &doc, NULL) == FOSSC_OK);
@@ -245,7 +263,7 @@ TEST(render_results_json) {
   /* No explain unless asked. */
   res.suggestion = NULL;
   fossc_buf_reset(&out);
-  fossc_proto_render_results(&out, FOSSC_FMT_JSON, &res, 0, 0);
+  fossc_proto_render_results(&out, FOSSC_FMT_JSON, &res, 0, 0, 0);
   CHECK(valid_json_line() && !strstr(fossc_buf_cstr(&out), "explain") &&
         strstr(out.data, "\"suggestion\":null"));
 }
