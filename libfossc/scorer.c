@@ -187,6 +187,46 @@ static float tfn_of_saturation(float m) {
   return FOSSC_BM25_K1 * m / (1.0f - m);
 }
 
+/* window_bound / fossc_scorer_bounds: each alternative's whole list. */
+#define WHOLE_LISTS FOSSC_DOC_END
+
+/* Largest tfn concept k can have in a document up to `win` (its cursors'
+** current block maxima; WHOLE_LISTS: the maxima of whole lists): the
+** weighted sum over its alternatives, for a phrase the smallest unweighted
+** sum over its words. Cursors already past win add nothing. */
+static float concept_tfn_bound(const fossc_searcher *s, const concept *k,
+                               uint32_t win) {
+  float tfn = k->kind == FOSSC_Q_PHRASE ? 1e30f : 0;
+  for (uint32_t p = 0; p < k->nparts; p++) {
+    const part *pt = &s->parts[k->part0 + p];
+    float t = 0;
+    for (uint32_t a = 0; a < pt->nalt; a++) {
+      const alt *al = &s->alts[pt->alt0 + a];
+      const fossc_pcursor *c = &s->cursors[al->cursor];
+      float m;
+      if (win == WHOLE_LISTS) {
+        m = tfn_of_saturation(fossc_pcursor_list_max(c));
+      } else {
+        if (c->doc > win) continue;
+        m = tfn_of_saturation(fossc_pcursor_block_max(c));
+      }
+      t += k->kind == FOSSC_Q_PHRASE ? m : al->weight * m;
+    }
+    if (k->kind == FOSSC_Q_PHRASE) {
+      if (t < tfn) tfn = t;
+    } else {
+      tfn += t;
+    }
+  }
+  return tfn;
+}
+
+/* BM25F of a concept at that tfn (a bonus phrase counts `bonus` times). */
+static float concept_bound(const concept *k, float tfn) {
+  float b = k->idf * (FOSSC_BM25_K1 + 1) * tfn / (FOSSC_BM25_K1 + tfn);
+  return k->bonus > 0 ? k->bonus * b : b;
+}
+
 /* Bound on the first-pass score (BM25F x coordination, without proximity)
 ** of every document from doc up to *end, the first block end among the
 ** positive cursors: within that window every cursor's documents lie in its
@@ -215,25 +255,8 @@ static float window_bound(const fossc_searcher *s, uint32_t *end,
   for (uint32_t i = 0; i < s->nconcepts; i++) {
     const concept *k = &s->concepts[i];
     if (k->occur == FOSSC_Q_NOT) continue;
-    float tfn = k->kind == FOSSC_Q_PHRASE ? 1e30f : 0;
-    for (uint32_t p = 0; p < k->nparts; p++) {
-      const part *pt = &s->parts[k->part0 + p];
-      float t = 0;
-      for (uint32_t a = 0; a < pt->nalt; a++) {
-        const alt *al = &s->alts[pt->alt0 + a];
-        const fossc_pcursor *c = &s->cursors[al->cursor];
-        if (c->doc > win) continue;
-        float m = tfn_of_saturation(fossc_pcursor_block_max(c));
-        t += k->kind == FOSSC_Q_PHRASE ? m : al->weight * m;
-      }
-      if (k->kind == FOSSC_Q_PHRASE) {
-        if (t < tfn) tfn = t;
-      } else {
-        tfn += t;
-      }
-    }
-    float b = k->idf * (FOSSC_BM25_K1 + 1) * tfn / (FOSSC_BM25_K1 + tfn);
-    ub += k->bonus > 0 ? k->bonus * b : b;
+    float tfn = concept_tfn_bound(s, k, win);
+    ub += concept_bound(k, tfn);
     if (k->kind != FOSSC_Q_PHRASE && tfn > 0) prox_add(&pb, k->idf);
   }
   *end = win;
@@ -248,24 +271,8 @@ void fossc_scorer_bounds(fossc_searcher *s) {
     concept *k = &s->concepts[i];
     k->ub = 0;
     k->nonessential = 0;
-    if (k->occur == FOSSC_Q_NOT) continue;
-    float tfn = k->kind == FOSSC_Q_PHRASE ? 1e30f : 0;
-    for (uint32_t p = 0; p < k->nparts; p++) {
-      const part *pt = &s->parts[k->part0 + p];
-      float t = 0;
-      for (uint32_t a = 0; a < pt->nalt; a++) {
-        const alt *al = &s->alts[pt->alt0 + a];
-        float m = tfn_of_saturation(fossc_pcursor_list_max(&s->cursors[al->cursor]));
-        t += k->kind == FOSSC_Q_PHRASE ? m : al->weight * m;
-      }
-      if (k->kind == FOSSC_Q_PHRASE) {
-        if (t < tfn) tfn = t;
-      } else {
-        tfn += t;
-      }
-    }
-    float b = k->idf * (FOSSC_BM25_K1 + 1) * tfn / (FOSSC_BM25_K1 + tfn);
-    k->ub = k->bonus > 0 ? k->bonus * b : b;
+    if (k->occur != FOSSC_Q_NOT)
+      k->ub = concept_bound(k, concept_tfn_bound(s, k, WHOLE_LISTS));
   }
 }
 
