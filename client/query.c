@@ -245,7 +245,10 @@ int main(int argc, char **argv) {
   fossc_buf_printf(&req, "SEARCH format=json limit=%lu offset=%lu", limit,
                    offset);
   if (lang) fossc_buf_printf(&req, " lang=%s", lang);
-  fossc_buf_printf(&req, " snippets=1%s --", explain ? " explain=1" : "");
+  /* A person reads the count: ask for an exact one (the daemon's default
+  ** may skip documents that cannot reach the page, docs/protocol.md). */
+  fossc_buf_printf(&req, " snippets=1 exact_total=1%s --",
+                   explain ? " explain=1" : "");
   for (int i = optind; i < argc; i++) {
     fossc_buf_putc(&req, ' ');
     /* A newline would end the request early: it becomes a space. */
