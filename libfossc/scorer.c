@@ -263,6 +263,38 @@ static float window_bound(const fossc_searcher *s, uint32_t *end,
   return ub + (with_prox ? prox_bound(&pb) : 0);
 }
 
+/* The current block-max window of the walk: its bound holds from the
+** document it was computed at up to `end`. */
+typedef struct window {
+  uint32_t end;
+  float ub;
+  int valid;
+} window;
+
+/* Whether no document from doc up to w->end can enter the top k (the
+** heap is full); recomputes the window once doc is past it. */
+static int window_skips(const fossc_searcher *s, uint32_t doc, int with_prox,
+                        window *w) {
+  if (!w->valid || doc > w->end) {
+    w->ub = window_bound(s, &w->end, with_prox);
+    w->valid = 1;
+  }
+  return w->ub * PRUNE_MARGIN < s->heap[0].score;
+}
+
+/* Seeks every cursor of the positive concepts to target. */
+static void seek_positive(fossc_searcher *s, uint32_t target) {
+  for (uint32_t i = 0; i < s->nconcepts; i++) {
+    const concept *c = &s->concepts[i];
+    if (c->occur == FOSSC_Q_NOT) continue;
+    for (uint32_t p = 0; p < c->nparts; p++) {
+      const part *pt = &s->parts[c->part0 + p];
+      for (uint32_t a = 0; a < pt->nalt; a++)
+        fossc_pcursor_seek(&s->cursors[s->alts[pt->alt0 + a].cursor], target);
+    }
+  }
+}
+
 /* Sets each positive concept's bound on its score in any document, from
 ** the largest block maximum of each alternative's list (window_bound's
 ** reasoning, over whole lists). */
@@ -610,11 +642,11 @@ int fossc_scorer_run(fossc_searcher *s, uint32_t k, fossc_lang lang,
   for (uint32_t i = 0; i < s->nconcepts; i++)
     has_phrase |= s->concepts[i].kind == FOSSC_Q_PHRASE &&
                   s->concepts[i].occur != FOSSC_Q_NOT;
-  uint32_t win_end = 0, nness = 0;
+  uint32_t nness = 0;
+  window win = {0, 0, 0};
   int drivers_built = 0;
   uint32_t npopped = 0;
-  float win_ub = 0, theta = -1;
-  int win_valid = 0;
+  float theta = -1;
 
   /* Parts every matching document must contain (required concepts, or
   ** the only concept when it is a phrase): when there are some, documents
@@ -658,17 +690,11 @@ int fossc_scorer_run(fossc_searcher *s, uint32_t k, fossc_lang lang,
       }
       if (doc == FOSSC_DOC_END) break;
       for (uint32_t c = 0; c < s->ncursors; c++) fossc_pcursor_seek(&s->cursors[c], doc);
-      if (prune && s->heap_n == depth) {
-        if (!win_valid || doc > win_end) {
-          win_ub = window_bound(s, &win_end, rescore);
-          win_valid = 1;
-        }
-        if (win_ub * PRUNE_MARGIN < s->heap[0].score) {
-          pruned = 1;
-          if (win_end >= FOSSC_DOC_END - 1) break;
-          doc = win_end + 1;
-          continue;
-        }
+      if (prune && s->heap_n == depth && window_skips(s, doc, rescore, &win)) {
+        pruned = 1;
+        if (win.end >= FOSSC_DOC_END - 1) break;
+        doc = win.end + 1;
+        continue;
       }
     } else {
       if (!drivers_built) {
@@ -694,27 +720,12 @@ int fossc_scorer_run(fossc_searcher *s, uint32_t k, fossc_lang lang,
             fossc_pcursor_seek(&s->cursors[s->alts[pt->alt0 + a].cursor], doc);
         }
       }
-      if (prune && s->heap_n == depth) {
-        if (!win_valid || doc > win_end) {
-          win_ub = window_bound(s, &win_end, rescore);
-          win_valid = 1;
-        }
-        if (win_ub * PRUNE_MARGIN < s->heap[0].score) {
-          pruned = 1;
-          if (win_end >= FOSSC_DOC_END - 1) break;
-          for (uint32_t i = 0; i < s->nconcepts; i++) {
-            const concept *c = &s->concepts[i];
-            if (c->occur == FOSSC_Q_NOT) continue;
-            for (uint32_t p = 0; p < c->nparts; p++) {
-              const part *pt = &s->parts[c->part0 + p];
-              for (uint32_t a = 0; a < pt->nalt; a++)
-                fossc_pcursor_seek(&s->cursors[s->alts[pt->alt0 + a].cursor],
-                                   win_end + 1);
-            }
-          }
-          drv_heapify(s);
-          continue;
-        }
+      if (prune && s->heap_n == depth && window_skips(s, doc, rescore, &win)) {
+        pruned = 1;
+        if (win.end >= FOSSC_DOC_END - 1) break;
+        seek_positive(s, win.end + 1);
+        drv_heapify(s);
+        continue;
       }
       /* The cursors on doc: drivers popped off the heap, then the
       ** non-essential ones that the seek above left on it. */
