@@ -339,6 +339,16 @@ static uint32_t mark_nonessential(fossc_searcher *s, float theta,
     s->concepts[order[j]].nonessential = 1;
     marked++;
   }
+  s->nness = 0;
+  for (uint32_t i = 0; i < s->nconcepts; i++) {
+    const concept *c = &s->concepts[i];
+    if (!c->nonessential) continue;
+    for (uint32_t p = 0; p < c->nparts; p++) {
+      const part *pt = &s->parts[c->part0 + p];
+      for (uint32_t a = 0; a < pt->nalt; a++)
+        s->ness[s->nness++] = s->alts[pt->alt0 + a].cursor;
+    }
+  }
   return marked;
 }
 
@@ -378,6 +388,7 @@ static void drv_heapify(fossc_searcher *s) {
 static int build_drivers(fossc_searcher *s) {
   if (fossc_search_grow((void **)&s->drv, &s->drv_cap, s->nalts + 1, sizeof *s->drv, 0) ||
       fossc_search_grow((void **)&s->popped, &s->popped_cap, s->nalts + 1, sizeof *s->popped, 0) ||
+      fossc_search_grow((void **)&s->ness, &s->ness_cap, s->nalts + 1, sizeof *s->ness, 0) ||
       fossc_search_grow((void **)&s->at, &s->at_cap, s->nalts + 1, sizeof *s->at, 0) ||
       fossc_search_grow((void **)&s->alt_concept, &s->alt_concept_cap, s->nalts + 1,
                sizeof *s->alt_concept, 0))
@@ -643,6 +654,7 @@ int fossc_scorer_run(fossc_searcher *s, uint32_t k, fossc_lang lang,
     has_phrase |= s->concepts[i].kind == FOSSC_Q_PHRASE &&
                   s->concepts[i].occur != FOSSC_Q_NOT;
   uint32_t nness = 0;
+  s->nness = 0;
   window win = {0, 0, 0};
   int drivers_built = 0;
   uint32_t npopped = 0;
@@ -711,15 +723,8 @@ int fossc_scorer_run(fossc_searcher *s, uint32_t k, fossc_lang lang,
       }
       doc = s->ndrv ? s->drv[0]->doc : FOSSC_DOC_END;
       if (doc == FOSSC_DOC_END) break;
-      for (uint32_t i = 0; nness && i < s->nconcepts; i++) {
-        const concept *c = &s->concepts[i];
-        if (!c->nonessential) continue;
-        for (uint32_t p = 0; p < c->nparts; p++) {
-          const part *pt = &s->parts[c->part0 + p];
-          for (uint32_t a = 0; a < pt->nalt; a++)
-            fossc_pcursor_seek(&s->cursors[s->alts[pt->alt0 + a].cursor], doc);
-        }
-      }
+      for (uint32_t i = 0; i < s->nness; i++)
+        fossc_pcursor_seek(&s->cursors[s->ness[i]], doc);
       if (prune && s->heap_n == depth && window_skips(s, doc, rescore, &win)) {
         pruned = 1;
         if (win.end >= FOSSC_DOC_END - 1) break;
@@ -738,16 +743,8 @@ int fossc_scorer_run(fossc_searcher *s, uint32_t k, fossc_lang lang,
         if (s->ndrv) drv_sift_down(s->drv, s->ndrv, 0);
       }
       npopped = s->nat;
-      for (uint32_t i = 0; nness && i < s->nconcepts; i++) {
-        const concept *c = &s->concepts[i];
-        if (!c->nonessential) continue;
-        for (uint32_t p = 0; p < c->nparts; p++) {
-          const part *pt = &s->parts[c->part0 + p];
-          for (uint32_t a = 0; a < pt->nalt; a++)
-            if (s->cursors[s->alts[pt->alt0 + a].cursor].doc == doc)
-              s->at[s->nat++] = s->alts[pt->alt0 + a].cursor;
-        }
-      }
+      for (uint32_t i = 0; i < s->nness; i++)
+        if (s->cursors[s->ness[i]].doc == doc) s->at[s->nat++] = s->ness[i];
       /* In alternative order, as eval_terms adds them: float sums must not
       ** depend on the heap's order, or a document's score would change in
       ** the last bit with the pruning around it. */

@@ -63,6 +63,7 @@ void fossc_searcher_free(fossc_searcher *s) {
   fossc_free(s->drv);
   fossc_free(s->at);
   fossc_free(s->popped);
+  fossc_free(s->ness);
   fossc_free(s->alt_concept);
   fossc_free(s->pos_a);
   fossc_free(s->pos_b);

@@ -173,6 +173,8 @@ struct fossc_searcher {
   ** indices; drivers popped from the heap first), so that scoring reads
   ** only those instead of every alternative of the query */
   uint32_t *at, nat, at_cap;
+  uint32_t *ness, nness, ness_cap; /* cursors of non-essential concepts,
+                                      sought to each candidate */
   uint32_t *popped, popped_cap; /* the drivers among them, to step and
                                    push back */
   uint32_t *alt_concept; /* alternative -> its concept */
