@@ -383,6 +383,38 @@ uint32_t fossc_pcursor_block_last(const fossc_pcursor *c) {
   return c->nblocks == 1 ? c->docs[c->n - 1] : hdr_last(c, c->block);
 }
 
+/* Returns the byte after the need-th varint from p (the first `need`
+** varints skipped), or NULL when [p, end) holds fewer. A varint ends at a
+** byte below 0x80, so eight bytes are counted at once: the high bits
+** inverted, shifted to bit 0 of each byte, and summed by the multiply into
+** the top byte. The word holding the last end is searched bit by bit on
+** little-endian machines; elsewhere byte by byte. */
+static const uint8_t *skip_varints(const uint8_t *p, const uint8_t *end,
+                                   uint64_t need) {
+  while (need && end - p >= 8) {
+    uint64_t w;
+    memcpy(&w, p, 8);
+    uint64_t t = ~w & 0x8080808080808080ull;
+    uint64_t ends = ((t >> 7) * 0x0101010101010101ull) >> 56;
+    if (ends < need) {
+      need -= ends;
+      p += 8;
+      continue;
+    }
+#if defined(__BYTE_ORDER__) && __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
+    while (--need) t &= t - 1;
+    return p + ((unsigned)__builtin_ctzll(t) >> 3) + 1;
+#else
+    break;
+#endif
+  }
+  while (need) {
+    if (p >= end) return NULL;
+    need -= *p++ < 0x80;
+  }
+  return p;
+}
+
 uint32_t fossc_pcursor_positions(fossc_pcursor *c, const uint32_t **out) {
   *out = NULL;
   if (c->doc == FOSSC_DOC_END) return 0;
@@ -415,38 +447,21 @@ uint32_t fossc_pcursor_positions(fossc_pcursor *c, const uint32_t **out) {
       c->pos_p = c->pos_src;
       c->pos_end = c->pos_src + c->pos_src_len;
     }
-    c->pos_at[0] = c->pos_p;
+    c->pos_cur = c->pos_p;
     c->pos_known = 0;
     c->pos_scanned = 1;
   }
   /* Skip the position lists of the documents before the current one, from
-  ** the last one already found; varint ends are the bytes below 0x80. */
-  while (c->pos_known < c->i) {
-    uint32_t k = c->pos_known;
-    const uint8_t *p = c->pos_at[k];
-    uint32_t cnt = c->tft[k] + c->tfb[k];
-    while (cnt && p < c->pos_end) {
-      /* Eight bytes at a time while the list cannot end inside them (a
-      ** byte below 0x80 ends a varint; the multiply adds up one bit per
-      ** byte): stop words have hundreds of positions per document. */
-      if (cnt > 8 && c->pos_end - p >= 8) {
-        uint64_t w;
-        memcpy(&w, p, 8);
-        uint32_t ends =
-            (uint32_t)((((~w & 0x8080808080808080ull) >> 7) * 0x0101010101010101ull) >> 56);
-        if (ends < cnt) {
-          cnt -= ends;
-          p += 8;
-          continue;
-        }
-      }
-      cnt -= *p++ < 0x80;
-    }
-    if (cnt) {
+  ** the last one found. */
+  if (c->pos_known < c->i) {
+    uint64_t need = 0;
+    for (uint32_t k = c->pos_known; k < c->i; k++) need += c->tft[k] + c->tfb[k];
+    c->pos_cur = skip_varints(c->pos_cur, c->pos_end, need);
+    if (!c->pos_cur) {
       set_corrupt(c);
       return 0;
     }
-    c->pos_at[++c->pos_known] = p;
+    c->pos_known = c->i;
   }
   uint32_t cnt = c->tft[c->i] + c->tfb[c->i];
   if (cnt > c->pos_cap) {
@@ -458,10 +473,10 @@ uint32_t fossc_pcursor_positions(fossc_pcursor *c, const uint32_t **out) {
     c->pos = np;
     c->pos_cap = cnt;
   }
-  const uint8_t *p = c->pos_at[c->i];
+  const uint8_t *p = c->pos_cur;
   uint64_t acc = 0, v;
   for (uint32_t j = 0; j < cnt; j++) {
-    if (fossc_get_varint(&p, c->pos_end, &v)) {
+    if (get_vint(&p, c->pos_end, &v)) {
       set_corrupt(c);
       return 0;
     }

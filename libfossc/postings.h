@@ -75,11 +75,12 @@ typedef struct fossc_pcursor {
   size_t pos_src_len;
   int pos_zstd;
   const uint8_t *pos_p, *pos_end; /* positions region, decoded */
-  const uint8_t *pos_at[FOSSC_BLOCK_DOCS]; /* per doc, once scanned */
   int pos_scanned;   /* positions region decoded for the current block */
-  uint32_t pos_known; /* pos_at[0..pos_known] are set (scanned lazily: a
-                         phrase or proximity check usually needs one or two
-                         documents of a block, not all 128) */
+  /* Where the positions of document pos_known of the block start; found
+  ** lazily, moving forward only (a phrase or proximity check usually needs
+  ** a few documents of a block, not all 128). */
+  uint32_t pos_known;
+  const uint8_t *pos_cur;
   uint8_t *raw;            /* decompressed body (owned) */
   size_t raw_cap;
   uint32_t *pos;           /* decoded positions of the current doc (owned) */
