@@ -180,12 +180,37 @@ static int run_request(fossc_sd_conn *c, const char *line, size_t len) {
       break;
     case FOSSC_CMD_SEARCH:
     case FOSSC_CMD_EXPLAIN: {
-      fossc_index *ix = fossc_sd_acquire_index(srv);
+      uint64_t gen, t0 = fossc_now_us();
+      fossc_index *ix = fossc_sd_acquire_index_gen(srv, &gen);
+      const char *hit;
+      size_t hit_len, took_at;
+      fossc_buf_reset(&w->key);
+      int keyed = w->cache && fossc_rcache_key(&req, &w->key) == 0 && !w->key.oom;
+      if (keyed && fossc_rcache_get(w->cache, gen, w->key.data, w->key.len, &hit,
+                                    &hit_len, &took_at)) {
+        fossc_proto_render_cached(out, hit, hit_len, took_at, fossc_now_us() - t0);
+        fossc_index_free(ix);
+        atomic_fetch_add(&srv->cache_hits, 1);
+        break;
+      }
+      if (keyed) atomic_fetch_add(&srv->cache_misses, 1);
       fossc_results res;
       int rc = fossc_search(w->searcher, ix, &req.search, &res, &err);
       if (rc == FOSSC_OK) {
+        size_t start = out->len;
         fossc_proto_render_results(out, req.format, &res, req.search.offset,
                                    req.search.explain, req.ids_only);
+        if (keyed && !out->oom)
+          fossc_rcache_put(w->cache, gen, w->key.data, w->key.len, out->data + start,
+                           out->len - start,
+                           fossc_proto_took_at(out->data + start, out->len - start,
+                                               req.format));
+        if (keyed) {
+          fossc_rcache_stats cs;
+          fossc_rcache_get_stats(w->cache, &cs);
+          atomic_store(&w->cache_entries, cs.entries);
+          atomic_store(&w->cache_bytes, cs.bytes);
+        }
       } else {
         fossc_proto_render_error(out, req.format,
                                  fossc_proto_err_from_status(rc), err.msg);
@@ -221,6 +246,13 @@ static int run_request(fossc_sd_conn *c, const char *line, size_t len) {
       st.errors = atomic_load(&srv->errors);
       st.reloads = atomic_load(&srv->reloads);
       st.reload_failures = atomic_load(&srv->reload_failures);
+      st.cache_hits = atomic_load(&srv->cache_hits);
+      st.cache_misses = atomic_load(&srv->cache_misses);
+      st.cache_max_bytes = srv->cache_bytes;
+      for (unsigned i = 0; i < srv->nthreads; i++) {
+        st.cache_entries += atomic_load(&srv->workers[i].cache_entries);
+        st.cache_bytes += atomic_load(&srv->workers[i].cache_bytes);
+      }
       st.threads = srv->nthreads;
       st.docs = fossc_index_doc_count(ix);
       st.index_dir = srv->index_dir;

@@ -45,11 +45,17 @@ void fossc_sd_log(const char *fmt, ...) {
   fflush(stderr);
 }
 
-fossc_index *fossc_sd_acquire_index(fossc_sd_server *srv) {
+fossc_index *fossc_sd_acquire_index_gen(fossc_sd_server *srv, uint64_t *gen) {
   pthread_mutex_lock(&srv->index_lock);
   fossc_index *ix = fossc_index_retain(srv->index);
+  *gen = srv->index_gen;
   pthread_mutex_unlock(&srv->index_lock);
   return ix;
+}
+
+fossc_index *fossc_sd_acquire_index(fossc_sd_server *srv) {
+  uint64_t gen;
+  return fossc_sd_acquire_index_gen(srv, &gen);
 }
 
 int fossc_sd_reload(fossc_sd_server *srv, const char *why, uint32_t *docs,
@@ -67,6 +73,7 @@ int fossc_sd_reload(fossc_sd_server *srv, const char *why, uint32_t *docs,
   pthread_mutex_lock(&srv->index_lock);
   fossc_index *old = srv->index;
   srv->index = nix;
+  srv->index_gen++;
   pthread_mutex_unlock(&srv->index_lock);
   /* Queries in flight hold their own reference to the old index. */
   fossc_index_free(old);
@@ -172,11 +179,12 @@ static void usage(FILE *f) {
           "  --port-file FILE     write the bound port to FILE (for tests)\n"
           "  --max-conns N        open connections cap (default %d)\n"
           "  --idle-timeout S     close idle connections after S s (default %d)\n"
+          "  --cache-mb N         result cache in MiB, all threads (default %d; 0 = off)\n"
           "  --help, --version\n"
           "Protocol: docs/protocol.md; try `echo HELP | nc 127.0.0.1 %d`.\n"
           "Signals: SIGHUP reopens the index, SIGTERM/SIGINT stop gracefully.\n",
           FOSSC_DEFAULT_ADDR, FOSSC_MAX_CONNS, FOSSC_IDLE_TIMEOUT_S,
-          FOSSC_DEFAULT_PORT);
+          FOSSC_DEFAULT_CACHE_MB, FOSSC_DEFAULT_PORT);
 }
 
 static int parse_uint(const char *s, unsigned long lo, unsigned long hi,
@@ -205,7 +213,7 @@ int main(int argc, char **argv) {
   const char *index_dir = "index", *listen_at = FOSSC_DEFAULT_ADDR;
   const char *port_file = NULL;
   unsigned long threads = 0, max_conns = FOSSC_MAX_CONNS,
-                idle = FOSSC_IDLE_TIMEOUT_S;
+                idle = FOSSC_IDLE_TIMEOUT_S, cache_mb = FOSSC_DEFAULT_CACHE_MB;
   static const struct option longopts[] = {
       {"index", required_argument, NULL, 'i'},
       {"listen", required_argument, NULL, 'l'},
@@ -213,6 +221,7 @@ int main(int argc, char **argv) {
       {"port-file", required_argument, NULL, 'p'},
       {"max-conns", required_argument, NULL, 'm'},
       {"idle-timeout", required_argument, NULL, 'T'},
+      {"cache-mb", required_argument, NULL, 'c'},
       {"help", no_argument, NULL, 'h'},
       {"version", no_argument, NULL, 'V'},
       {NULL, 0, NULL, 0}};
@@ -238,6 +247,13 @@ int main(int argc, char **argv) {
       case 'T':
         if (parse_uint(optarg, 1, 86400 * 7, &idle) != 0) {
           fprintf(stderr, "fossc-searchd: --idle-timeout must be 1..604800\n");
+          return 2;
+        }
+        break;
+      case 'c':
+        if (parse_uint(optarg, 0, FOSSC_MAX_CACHE_MB, &cache_mb) != 0) {
+          fprintf(stderr, "fossc-searchd: --cache-mb must be 0..%d\n",
+                  FOSSC_MAX_CACHE_MB);
           return 2;
         }
         break;
@@ -269,6 +285,7 @@ int main(int argc, char **argv) {
   srv.nthreads = (unsigned)threads;
   srv.max_conns = (unsigned)max_conns;
   srv.idle_timeout_s = (int)idle;
+  srv.cache_bytes = (size_t)cache_mb << 20;
   srv.start_us = fossc_now_us();
   pthread_mutex_init(&srv.index_lock, NULL);
   pthread_mutex_init(&srv.reload_lock, NULL);

@@ -17,6 +17,7 @@
 #include "common.h"
 #include "index.h"
 #include "protocol.h"
+#include "rcache.h"
 #include "search.h"
 
 /* Requests served per connection per event before yielding to the others:
@@ -50,6 +51,13 @@
 /* listen() backlog: absorbs bursts of connects while the listener thread
 ** is busy handing connections over. */
 #define FOSSC_LISTEN_BACKLOG 511
+/* Default result cache, split evenly between the workers: thousands of
+** typical replies (a page of 10 hits with snippets is 2-4 KB), small beside
+** the index. --cache-mb 0 turns it off (as the benchmarks do). */
+#define FOSSC_DEFAULT_CACHE_MB 16
+/* --cache-mb above this is refused: the cache is for repeated queries, not
+** a copy of the index. */
+#define FOSSC_MAX_CACHE_MB 65536
 
 typedef struct fossc_sd_server fossc_sd_server;
 typedef struct fossc_sd_worker fossc_sd_worker;
@@ -77,12 +85,18 @@ struct fossc_sd_worker {
   fossc_sd_conn *conns;            /* this worker's connections */
   fossc_buf out;                   /* reply scratch, reused */
   fossc_buf scratch;               /* stats JSON, log samples */
+  fossc_rcache *cache;             /* this worker's replies; NULL = off */
+  fossc_buf key;                   /* canonical request, reused */
+  /* The cache's size, published for STATS on other threads. */
+  atomic_uint_fast64_t cache_entries, cache_bytes;
 };
 
 struct fossc_sd_server {
   const char *index_dir;
   pthread_mutex_t index_lock;
   fossc_index *index; /* serving now; under index_lock */
+  uint64_t index_gen; /* bumped when index is swapped; under index_lock */
+  size_t cache_bytes; /* result cache of all workers together; 0 = off */
   pthread_mutex_t reload_lock; /* one reload at a time */
   unsigned nthreads;
   unsigned max_conns;
@@ -93,6 +107,7 @@ struct fossc_sd_server {
   atomic_int shutting_down;
   atomic_uint_fast64_t conns_current, conns_total, conns_rejected;
   atomic_uint_fast64_t requests, errors, reloads, reload_failures;
+  atomic_uint_fast64_t cache_hits, cache_misses;
 };
 
 /* main.c */
@@ -101,6 +116,9 @@ void fossc_sd_log(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 /* Returns the index serving now with one more reference (release with
 ** fossc_index_free), never NULL. */
 fossc_index *fossc_sd_acquire_index(fossc_sd_server *srv);
+/* The same, and *gen (out) the index generation: result cache entries of
+** another generation are stale. */
+fossc_index *fossc_sd_acquire_index_gen(fossc_sd_server *srv, uint64_t *gen);
 /* Opens the index again and swaps it in on success; on failure the old
 ** index keeps serving. *docs (may be NULL) gets the new document count. */
 int fossc_sd_reload(fossc_sd_server *srv, const char *why, uint32_t *docs,

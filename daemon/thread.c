@@ -62,6 +62,8 @@ static void worker_free(fossc_sd_worker *w) {
   if (w->notify) event_free(w->notify);
   if (w->base) event_base_free(w->base);
   fossc_searcher_free(w->searcher);
+  fossc_rcache_free(w->cache);
+  fossc_buf_free(&w->key);
   fossc_buf_free(&w->out);
   fossc_buf_free(&w->scratch);
   pthread_mutex_destroy(&w->qlock);
@@ -82,6 +84,10 @@ int fossc_sd_workers_start(fossc_sd_server *srv, fossc_error *err) {
     if (!w->base || !w->notify)
       return fossc_error_set(err, FOSSC_ERR_NOMEM, "cannot create event base");
     int rc = fossc_searcher_create(&w->searcher, err);
+    if (rc != FOSSC_OK) return rc;
+    /* Per worker: lookups take no lock, and a query repeated on one
+    ** connection always meets its own worker's cache. */
+    rc = fossc_rcache_create(srv->cache_bytes / srv->nthreads, &w->cache, err);
     if (rc != FOSSC_OK) return rc;
   }
   /* Signals are handled by the main thread's event loop only. */

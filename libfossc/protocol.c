@@ -448,6 +448,34 @@ void fossc_proto_render_pong(fossc_buf *out, fossc_format fmt) {
                                             : "PONG\n");
 }
 
+size_t fossc_proto_took_at(const char *reply, size_t len, fossc_format fmt) {
+  const char *tag = fmt == FOSSC_FMT_JSON ? "\"took_us\":" : " took_us=";
+  size_t tn = strlen(tag);
+  /* Only the header line is searched: it ends at the first \n (text) or
+  ** before the first hit (JSON), and nothing in it comes from the request. */
+  const char *nl = memchr(reply, '\n', len);
+  size_t n = nl ? (size_t)(nl - reply) : len;
+  for (size_t i = 0; i + tn <= n; i++)
+    if (reply[i] == tag[0] && memcmp(reply + i, tag, tn) == 0) {
+      size_t at = i + tn;
+      return at < n && reply[at] >= '0' && reply[at] <= '9' ? at : SIZE_MAX;
+    }
+  return SIZE_MAX;
+}
+
+void fossc_proto_render_cached(fossc_buf *out, const char *reply, size_t len,
+                               size_t took_at, uint64_t took_us) {
+  if (took_at >= len) {
+    fossc_buf_append(out, reply, len);
+    return;
+  }
+  size_t end = took_at;
+  while (end < len && reply[end] >= '0' && reply[end] <= '9') end++;
+  fossc_buf_append(out, reply, took_at);
+  fossc_buf_printf(out, "%llu", (unsigned long long)took_us);
+  fossc_buf_append(out, reply + end, len - end);
+}
+
 /* A score as JSON/text: %.4f, with non-finite values (never expected) as 0
 ** so that the JSON stays valid. */
 static void put_score(fossc_buf *b, double s) {
@@ -614,6 +642,11 @@ void fossc_proto_render_stats(fossc_buf *out, fossc_format fmt,
       {"errors", st->errors},
       {"reloads", st->reloads},
       {"reload_failures", st->reload_failures},
+      {"cache_hits", st->cache_hits},
+      {"cache_misses", st->cache_misses},
+      {"cache_entries", st->cache_entries},
+      {"cache_bytes", st->cache_bytes},
+      {"cache_max_bytes", st->cache_max_bytes},
       {"docs", st->docs},
   };
   const char *dir = st->index_dir ? st->index_dir : "";

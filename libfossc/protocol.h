@@ -113,6 +113,14 @@ void fossc_proto_render_pong(fossc_buf *out, fossc_format fmt);
 void fossc_proto_render_results(fossc_buf *out, fossc_format fmt,
                                 const fossc_results *res, uint32_t offset,
                                 int explain, int ids_only);
+/* Where the took_us digits of a reply rendered by fossc_proto_render_results
+** start (the header comes first and holds no text of the request), or
+** SIZE_MAX if reply[0..len) has none. */
+size_t fossc_proto_took_at(const char *reply, size_t len, fossc_format fmt);
+/* Appends reply[0..len) with its took_us digits at took_at (SIZE_MAX: none)
+** replaced by took_us: a reply kept by the result cache, served again. */
+void fossc_proto_render_cached(fossc_buf *out, const char *reply, size_t len,
+                               size_t took_at, uint64_t took_us);
 /* One stored document (GET). */
 void fossc_proto_render_doc(fossc_buf *out, fossc_format fmt,
                             const fossc_docview *doc);
@@ -123,6 +131,9 @@ typedef struct fossc_proto_stats {
   uint64_t conns_current, conns_total, conns_rejected;
   uint64_t requests, errors;
   uint64_t reloads, reload_failures;
+  uint64_t cache_hits, cache_misses;   /* result cache, all workers */
+  uint64_t cache_entries, cache_bytes; /* held now */
+  uint64_t cache_max_bytes;            /* 0: the cache is off */
   uint32_t threads;
   uint32_t docs;
   const char *index_dir;  /* the --index folder */

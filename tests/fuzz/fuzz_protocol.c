@@ -5,7 +5,7 @@
 ** JSON replies must parse back; no reply may hold a stray newline.
 **   clang -fsanitize=fuzzer,address -D_GNU_SOURCE -Ilibfossc \
 **     tests/fuzz/fuzz_protocol.c libfossc/protocol.c libfossc/json.c \
-**     libfossc/common.c -lm
+**     libfossc/rcache.c libfossc/common.c -lxxhash -lm
 */
 #include <stdint.h>
 #include <stdlib.h>
@@ -13,6 +13,7 @@
 
 #include "json.h"
 #include "protocol.h"
+#include "rcache.h"
 
 static void check_reply(const fossc_buf *b, fossc_format fmt) {
   if (b->oom || b->len == 0) return;
@@ -54,6 +55,18 @@ static void one_line(const char *line, size_t len, fossc_format *conn_fmt) {
     res.suggestion = req.search.query_len < 32 ? "sugg\"estion" : NULL;
     fossc_proto_render_results(&out, req.format, &res, req.search.offset,
                                req.search.explain, req.ids_only);
+    /* As the result cache serves it again: the header's took_us is always
+    ** found, and the reply with a new value is still well formed. */
+    fossc_buf key = FOSSC_BUF_INIT, again = FOSSC_BUF_INIT;
+    if (fossc_rcache_key(&req, &key) != 0) abort();
+    if (!out.oom) {
+      size_t at = fossc_proto_took_at(out.data, out.len, req.format);
+      if (at == SIZE_MAX) abort();
+      fossc_proto_render_cached(&again, out.data, out.len, at, 987654321);
+      check_reply(&again, req.format);
+    }
+    fossc_buf_free(&key);
+    fossc_buf_free(&again);
   } else if (req.cmd == FOSSC_CMD_GET) {
     fossc_docview d;
     memset(&d, 0, sizeof d);

@@ -453,6 +453,101 @@ TEST(reload_good_and_corrupt) {
   fossc_t_close(&c);
 }
 
+/* Value of the STATS line `name N` (text form), or -1. */
+static long long stat_value(fossc_t_conn *c, const char *name) {
+  long long v = -1;
+  const char *l = fossc_t_ask(c, "STATS");
+  if (!l || strcmp(l, "OK") != 0) return -1;
+  size_t n = strlen(name);
+  for (;;) {
+    l = fossc_t_line(c, FOSSC_T_REPLY_MS);
+    if (!l) return -1;
+    if (!strcmp(l, "END")) return v;
+    if (!strncmp(l, name, n) && l[n] == ' ') v = atoll(l + n + 1);
+  }
+}
+
+/* The reply with its took_us digits removed (the one part a cached reply
+** changes). */
+static void strip_took(const char *l, char *out, size_t cap) {
+  snprintf(out, cap, "%s", l ? l : "");
+  char *t = strstr(out, "\"took_us\":");
+  if (!t) t = strstr(out, " took_us=");
+  if (!t) return;
+  char *d = strpbrk(t, "0123456789");
+  char *e = d;
+  while (e && *e >= '0' && *e <= '9') e++;
+  if (d) memmove(d, e, strlen(e) + 1);
+}
+
+static int write_text(const char *path, const char *text) {
+  FILE *f = fopen(path, "w");
+  if (!f) return -1;
+  fputs(text, f);
+  return fclose(f) == 0 ? 0 : -1;
+}
+
+TEST(result_cache) {
+  /* A daemon of its own: its index is rebuilt from another corpus below. */
+  char dir[FOSSC_T_PATH + 16], idx[FOSSC_T_PATH + 32], corpus[FOSSC_T_PATH + 32];
+  snprintf(dir, sizeof dir, "%s/cache", tmp);
+  snprintf(idx, sizeof idx, "%s/index", dir);
+  snprintf(corpus, sizeof corpus, "%s/c.jsonl", dir);
+  CHECK(mkdir(dir, 0700) == 0);
+  CHECK(write_text(corpus,
+                   "{\"id\":\"a\",\"title\":\"Dunhuang\",\"lang\":\"en\",\"body\":"
+                   "\"The solar plant near Dunhuang stores heat in molten salt.\"}\n") == 0);
+  CHECK(fossc_t_build_index(corpus, idx) == 0);
+  fossc_t_daemon d;
+  CHECK(fossc_t_daemon_start(&d, dir, idx,
+                             (const char *const[]){"--threads", "1", NULL}) == 0);
+  fossc_t_conn c;
+  CHECK(fossc_t_connect(&c, d.port) == 0);
+  char first[4096], again[4096];
+  const char *q = "SEARCH format=json limit=5 -- solar zebracache";
+  strip_took(fossc_t_ask(&c, q), first, sizeof first);
+  CHECK_MSG(starts_with(first, "{\"ok\":true,\"total\":1,"), "%s", first);
+  CHECK(stat_value(&c, "cache_hits") == 0);
+  /* The same request, options in another order: served from the cache,
+  ** byte for byte the same apart from took_us. */
+  strip_took(fossc_t_ask(&c, "SEARCH limit=5 format=json -- solar zebracache"),
+             again, sizeof again);
+  CHECK_STR(again, first);
+  CHECK(stat_value(&c, "cache_hits") == 1);
+  CHECK(stat_value(&c, "cache_entries") == 1);
+  /* Another limit or format is another reply. */
+  CHECK(starts_with(fossc_t_ask(&c, "SEARCH format=json limit=6 -- solar zebracache"),
+                    "{\"ok\":true,\"total\":1,"));
+  CHECK(starts_with(fossc_t_ask(&c, "SEARCH limit=5 -- solar zebracache"), "OK total=1 "));
+  CHECK(read_hits(&c) == 1);
+  CHECK(stat_value(&c, "cache_hits") == 1);
+  /* After a reload the cached reply is never served: the new index has a
+  ** second matching document. */
+  CHECK(write_text(corpus,
+                   "{\"id\":\"a\",\"title\":\"Dunhuang\",\"lang\":\"en\",\"body\":"
+                   "\"The solar plant near Dunhuang stores heat in molten salt.\"}\n"
+                   "{\"id\":\"b\",\"title\":\"Zebracache\",\"lang\":\"en\",\"body\":"
+                   "\"A zebracache is not a solar plant.\"}\n") == 0);
+  CHECK(fossc_t_build_index(corpus, idx) == 0);
+  CHECK(starts_with(fossc_t_ask(&c, "RELOAD"), "OK reloaded docs=2"));
+  strip_took(fossc_t_ask(&c, q), again, sizeof again);
+  CHECK_MSG(starts_with(again, "{\"ok\":true,\"total\":2,"), "%s", again);
+  CHECK(stat_value(&c, "cache_hits") == 1);
+  fossc_t_close(&c);
+  int st;
+  fossc_t_daemon_stop(&d, SIGTERM, 10000, &st);
+  CHECK(st == 0);
+  /* --cache-mb 0: nothing is kept. */
+  CHECK(fossc_t_daemon_start(&d, dir, idx,
+                             (const char *const[]){"--cache-mb", "0", NULL}) == 0);
+  CHECK(fossc_t_connect(&c, d.port) == 0);
+  CHECK(fossc_t_ask(&c, q) && fossc_t_ask(&c, q));
+  long long hits = stat_value(&c, "cache_hits"), max = stat_value(&c, "cache_max_bytes");
+  fossc_t_close(&c);
+  fossc_t_daemon_stop(&d, SIGTERM, 10000, &st);
+  CHECK(hits == 0 && max == 0);
+}
+
 TEST(max_conns_and_idle_timeout) {
   fossc_t_daemon d;
   const char *extra[] = {"--max-conns", "2", "--idle-timeout", "1",
@@ -554,6 +649,7 @@ int main(void) {
   RUN(silent_clients_do_not_block);
   RUN(non_reading_client_is_bounded);
   RUN(reload_good_and_corrupt);
+  RUN(result_cache);
   RUN(max_conns_and_idle_timeout);
   RUN(refuses_to_start);
   RUN(sigterm_exits_zero);
