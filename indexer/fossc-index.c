@@ -170,6 +170,9 @@ static int cmd_build(int argc, char **argv) {
   b.t0 = fossc_now_us();
   opts.temp_dir = dir; /* spilled runs live beside the index */
   int rc = fossc_writer_create(&opts, &b.w, &b.err);
+  /* The dictionaries are read while the corpus is indexed. */
+  fossc_lexjob *lexjob = NULL;
+  if (!rc && translate) rc = fossc_lexjob_start(apertium, &lexjob, &b.err);
   fossc_corpus_stats cs = {0};
   if (!rc)
     rc = fossc_corpus_read(path, strict, on_doc, on_warn, &b, &cs, &b.err);
@@ -183,7 +186,7 @@ static int cmd_build(int argc, char **argv) {
   if (!rc && translate) {
     /* The lexicon keeps the translations this corpus can match; without
     ** Apertium the index still works, in each language alone. */
-    int lrc = fossc_writer_add_translations(b.w, apertium, &lex, &b.err);
+    int lrc = fossc_writer_add_lexjob(b.w, lexjob, &lex, &b.err);
     if (lrc == FOSSC_ERR_NOTFOUND) {
       fprintf(stderr, "fossc-index: %s\n", b.err.msg);
       fossc_error_clear(&b.err);
@@ -193,6 +196,7 @@ static int cmd_build(int argc, char **argv) {
       have_lex = 1;
     }
   }
+  fossc_lexjob_free(lexjob);
   if (!rc) rc = fossc_writer_finish(b.w, dir, &st, &b.err);
   fossc_writer_free(b.w);
   if (rc) {

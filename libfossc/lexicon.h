@@ -95,6 +95,21 @@ int fossc_lexicon_build(fossc_analyzer *a, const char *apertium_dir,
                         fossc_buf *out, fossc_lexicon_info *info,
                         fossc_error *err);
 
+/* fossc_lexicon_build in two steps, so that the costly one runs while the
+** corpus is being indexed. fossc_lexicon_prepare reads and analyses the
+** dictionaries with `a` (not used afterwards; it must not be in use by
+** another thread meanwhile) and needs nothing of the corpus; *out (owned by
+** the caller: fossc_lexicon_prep_free, which accepts NULL) is then finished
+** once by fossc_lexicon_finish, which filters with keep and writes the blob
+** as fossc_lexicon_build does. Same returns as fossc_lexicon_build. */
+typedef struct fossc_lexicon_prep fossc_lexicon_prep;
+int fossc_lexicon_prepare(fossc_analyzer *a, const char *apertium_dir,
+                          fossc_lexicon_prep **out, fossc_error *err);
+int fossc_lexicon_finish(fossc_lexicon_prep *p, fossc_lexicon_keep_fn keep,
+                         void *keep_ctx, fossc_buf *out,
+                         fossc_lexicon_info *info, fossc_error *err);
+void fossc_lexicon_prep_free(fossc_lexicon_prep *p);
+
 /* The same build from lt-print listings already in memory (AT&T text as
 ** lt-print prints it; NULL with length 0 for none): for tests, fuzzing and
 ** tools that cache the listings. `sources` (NULL: "unknown") is recorded
@@ -160,5 +175,19 @@ struct fossc_writer;
 int fossc_writer_add_translations(struct fossc_writer *w,
                                   const char *apertium_dir,
                                   fossc_lexicon_info *info, fossc_error *err);
+
+/* The same in two steps: fossc_lexjob_start begins reading Apertium's
+** dictionaries (apertium_dir may be NULL: the default) in a thread of its
+** own, to overlap with indexing; *out is owned by the caller
+** (fossc_lexjob_free, which waits for the thread; accepts NULL). Once every
+** document is added, fossc_writer_add_lexjob waits for it, keeps the
+** translations w's terms can match and adds section TRANS; a job is added
+** once. Same returns as fossc_writer_add_translations. */
+typedef struct fossc_lexjob fossc_lexjob;
+int fossc_lexjob_start(const char *apertium_dir, fossc_lexjob **out,
+                       fossc_error *err);
+int fossc_writer_add_lexjob(struct fossc_writer *w, fossc_lexjob *j,
+                            fossc_lexicon_info *info, fossc_error *err);
+void fossc_lexjob_free(fossc_lexjob *j);
 
 #endif

@@ -205,11 +205,24 @@ static int run_lt_print(char paths[2][PATH_MAX], const int need[2], fossc_buf te
   return rc;
 }
 
-int fossc_lexicon_build(fossc_analyzer *a, const char *apertium_dir,
-                        fossc_lexicon_keep_fn keep, void *keep_ctx,
-                        fossc_buf *out, fossc_lexicon_info *info,
-                        fossc_error *err) {
-  if (!a || !out) return fossc_error_set(err, FOSSC_ERR_ARG, "lexicon build: no analyzer or output");
+struct fossc_lexicon_prep {
+  struct builder *b;
+  fossc_lexicon_info info;
+  char sources[128];
+  uint64_t us;    /* time spent so far */
+  int lt_print;   /* a listing came from lt-print */
+};
+
+void fossc_lexicon_prep_free(fossc_lexicon_prep *p) {
+  if (!p) return;
+  fossc_lexicon_builder_free(p->b);
+  fossc_free(p);
+}
+
+int fossc_lexicon_prepare(fossc_analyzer *a, const char *apertium_dir,
+                          fossc_lexicon_prep **out, fossc_error *err) {
+  *out = NULL;
+  if (!a) return fossc_error_set(err, FOSSC_ERR_ARG, "lexicon build: no analyzer");
   uint64_t t0 = fossc_now_us();
   const char *dir = apertium_dir ? apertium_dir : DEFAULT_DIR;
   static const char *const files[2] = {"spa-eng.autobil.bin", "eng-spa.autobil.bin"};
@@ -223,9 +236,8 @@ int fossc_lexicon_build(fossc_analyzer *a, const char *apertium_dir,
                              "no translation lexicon: %s: %s (install %s); the index "
                              "will be monolingual", paths[i], strerror(errno), PACKAGE);
   }
-  fossc_lexicon_info local;
-  if (!info) info = &local;
-  memset(info, 0, sizeof *info);
+  fossc_lexicon_prep *p = fossc_calloc(1, sizeof *p);
+  if (!p) return fossc_error_set(err, FOSSC_ERR_NOMEM, "lexicon build: out of memory");
   /* dpkg-query takes ~40 ms: it runs while the files are read. */
   child ver;
   version_start(&ver);
@@ -245,25 +257,57 @@ int fossc_lexicon_build(fossc_analyzer *a, const char *apertium_dir,
       fossc_error_set(err, rc, "%s", e.msg);
     }
   }
-  version_finish(&ver, info->version, sizeof info->version);
+  version_finish(&ver, p->info.version, sizeof p->info.version);
   if (rc == FOSSC_OK && (need[0] || need[1])) rc = run_lt_print(paths, need, text, why, err);
   if (rc == FOSSC_OK) {
-    char sources[128];
-    snprintf(sources, sizeof sources, "%s %s", PACKAGE, info->version);
+    snprintf(p->sources, sizeof p->sources, "%s %s", PACKAGE, p->info.version);
     const char *txt[2] = {text[0].data, text[1].data};
     size_t len[2] = {text[0].len, text[1].len};
     const char *names[2] = {paths[0], paths[1]};
-    rc = fossc_lexicon_build_text(a, txt, len, names, sources, keep, keep_ctx, out, info, err);
+    rc = fossc_lexicon_text_prepare(a, txt, len, names, &p->info, err, &p->b);
   }
   for (int i = 0; i < 2; i++) fossc_buf_free(&text[i]);
+  if (rc) {
+    fossc_lexicon_prep_free(p);
+    return rc;
+  }
+  p->lt_print = need[0] || need[1];
+  p->us = fossc_now_us() - t0;
+  *out = p;
+  return FOSSC_OK;
+}
+
+int fossc_lexicon_finish(fossc_lexicon_prep *p, fossc_lexicon_keep_fn keep,
+                         void *keep_ctx, fossc_buf *out, fossc_lexicon_info *info,
+                         fossc_error *err) {
+  if (!p || !p->b || !out)
+    return fossc_error_set(err, FOSSC_ERR_ARG, "lexicon build: nothing prepared");
+  uint64_t t0 = fossc_now_us();
+  int rc = fossc_lexicon_text_finish(p->b, p->sources, keep, keep_ctx, out, &p->info, err);
+  fossc_lexicon_builder_free(p->b);
+  p->b = NULL;
   if (rc == FOSSC_OK) {
     /* Said in the indexer's summary line ("from apertium-eng-spa <version>
     ** ..."); the blob's sources string stays the same either way. */
-    if (need[0] || need[1]) {
-      size_t n = strlen(info->version);
-      snprintf(info->version + n, sizeof info->version - n, " (read by lt-print)");
+    if (p->lt_print) {
+      size_t n = strlen(p->info.version);
+      snprintf(p->info.version + n, sizeof p->info.version - n, " (read by lt-print)");
     }
-    info->build_us = fossc_now_us() - t0;
+    p->info.build_us = p->us + (fossc_now_us() - t0);
+    if (info) *info = p->info;
   }
+  return rc;
+}
+
+int fossc_lexicon_build(fossc_analyzer *a, const char *apertium_dir,
+                        fossc_lexicon_keep_fn keep, void *keep_ctx,
+                        fossc_buf *out, fossc_lexicon_info *info,
+                        fossc_error *err) {
+  if (!a || !out) return fossc_error_set(err, FOSSC_ERR_ARG, "lexicon build: no analyzer or output");
+  if (info) memset(info, 0, sizeof *info);
+  fossc_lexicon_prep *p;
+  int rc = fossc_lexicon_prepare(a, apertium_dir, &p, err);
+  if (rc == FOSSC_OK) rc = fossc_lexicon_finish(p, keep, keep_ctx, out, info, err);
+  fossc_lexicon_prep_free(p);
   return rc;
 }

@@ -919,27 +919,58 @@ static void builder_free(builder *b) {
   fossc_free(b);
 }
 
-int fossc_lexicon_build_text(fossc_analyzer *a, const char *const text[2],
-                           const size_t len[2], const char *const names[2],
-                           const char *sources, fossc_lexicon_keep_fn keep,
-                           void *keep_ctx, fossc_buf *out,
-                           fossc_lexicon_info *info, fossc_error *err) {
+int fossc_lexicon_text_prepare(fossc_analyzer *a, const char *const text[2],
+                               const size_t len[2], const char *const names[2],
+                               fossc_lexicon_info *info, fossc_error *err,
+                               struct builder **out) {
   static const fossc_lang in_lang[2] = {FOSSC_LANG_ES, FOSSC_LANG_EN};
+  *out = NULL;
   builder *b = fossc_calloc(1, sizeof *b);
   if (!b) return fossc_error_set(err, FOSSC_ERR_NOMEM, "lexicon build: out of memory");
   b->a = a;
-  b->keep = keep;
-  b->keep_ctx = keep_ctx;
   b->info = info;
   b->err = err;
   int rc = FOSSC_OK;
   for (int i = 0; i < 2 && rc == FOSSC_OK; i++)
     rc = read_listing(b, text[i] ? text[i] : "", text[i] ? len[i] : 0, in_lang[i], names[i]);
   if (rc == FOSSC_OK) rc = pairs_to_entries(b);
-  if (rc == FOSSC_OK) rc = serialise(b, sources, out);
   if (rc == FOSSC_ERR_NOMEM) fossc_error_set(err, rc, "lexicon build: out of memory");
-  builder_free(b);
+  if (rc) {
+    builder_free(b);
+    return rc;
+  }
+  /* Done with the analyzer and the listings; the rest is the builder's. */
+  b->a = NULL;
+  fossc_buf_free(&b->sym_arena);
+  *out = b;
+  return FOSSC_OK;
+}
+
+int fossc_lexicon_text_finish(struct builder *b, const char *sources,
+                              fossc_lexicon_keep_fn keep, void *keep_ctx,
+                              fossc_buf *out, fossc_lexicon_info *info,
+                              fossc_error *err) {
+  b->keep = keep;
+  b->keep_ctx = keep_ctx;
+  b->info = info;
+  b->err = err;
+  int rc = serialise(b, sources, out);
+  if (rc == FOSSC_ERR_NOMEM) fossc_error_set(err, rc, "lexicon build: out of memory");
   if (rc == FOSSC_OK) info->bytes = out->len;
+  return rc;
+}
+
+void fossc_lexicon_builder_free(struct builder *b) { builder_free(b); }
+
+int fossc_lexicon_build_text(fossc_analyzer *a, const char *const text[2],
+                           const size_t len[2], const char *const names[2],
+                           const char *sources, fossc_lexicon_keep_fn keep,
+                           void *keep_ctx, fossc_buf *out,
+                           fossc_lexicon_info *info, fossc_error *err) {
+  struct builder *b;
+  int rc = fossc_lexicon_text_prepare(a, text, len, names, info, err, &b);
+  if (rc == FOSSC_OK) rc = fossc_lexicon_text_finish(b, sources, keep, keep_ctx, out, info, err);
+  builder_free(b);
   return rc;
 }
 

@@ -17,6 +17,23 @@ int fossc_lexicon_build_text(fossc_analyzer *a, const char *const text[2],
                              void *keep_ctx, fossc_buf *out,
                              fossc_lexicon_info *info, fossc_error *err);
 
+/* The same in two steps. Prepare reads the listings and analyses every
+** lemma with `a` (the costly part; it needs nothing of the corpus); on
+** success *out holds the entries and `a` is no longer used. *info is filled
+** in part and must stay valid until finish. Finish filters with keep and
+** serialises (as build_text); the builder is freed by
+** fossc_lexicon_builder_free either way (accepts NULL). */
+struct builder;
+int fossc_lexicon_text_prepare(fossc_analyzer *a, const char *const text[2],
+                               const size_t len[2], const char *const names[2],
+                               fossc_lexicon_info *info, fossc_error *err,
+                               struct builder **out);
+int fossc_lexicon_text_finish(struct builder *b, const char *sources,
+                              fossc_lexicon_keep_fn keep, void *keep_ctx,
+                              fossc_buf *out, fossc_lexicon_info *info,
+                              fossc_error *err);
+void fossc_lexicon_builder_free(struct builder *b);
+
 /* ---- lexicon_lttb.c: lttoolbox transducer files without lt-print */
 
 /* Prints the lttoolbox transducer file p[0..len) as `lt-print` (lttoolbox

@@ -576,6 +576,32 @@ TEST(apertium_deterministic_and_filtered) {
   fossc_buf_free(&b);
 }
 
+/* The two-step build (prepare while the corpus is indexed, finish after)
+** gives the one-step build's bytes, filtered or not; a prepared lexicon is
+** finished once. */
+TEST(apertium_prepare_then_finish) {
+  REAL_OR_SKIP();
+  static const char *const kept[] = {"steel", "citi", "wall", "energi", "acer", "ciud",
+                                     "rural", "tourism", NULL};
+  fossc_buf one = FOSSC_BUF_INIT, two = FOSSC_BUF_INIT;
+  fossc_error err;
+  fossc_lexicon_info info1, info2;
+  CHECK(fossc_lexicon_build(an, NULL, keep_set, (void *)kept, &one, &info1, &err) == FOSSC_OK);
+  fossc_lexicon_prep *p = NULL;
+  CHECK(fossc_lexicon_prepare(an, NULL, &p, &err) == FOSSC_OK && p);
+  CHECK(fossc_lexicon_finish(p, keep_set, (void *)kept, &two, &info2, &err) == FOSSC_OK);
+  CHECK(one.len == two.len && memcmp(one.data, two.data, one.len) == 0);
+  CHECK(info1.keys[FOSSC_LANG_ES] == info2.keys[FOSSC_LANG_ES] &&
+        info1.dropped_targets == info2.dropped_targets && info2.build_us > 0);
+  CHECK(fossc_lexicon_finish(p, keep_set, (void *)kept, &two, &info2, &err) == FOSSC_ERR_ARG);
+  fossc_lexicon_prep_free(p);
+  fossc_lexicon_prep_free(NULL);
+  CHECK(fossc_lexicon_prepare(an, "/nonexistent/apertium", &p, &err) == FOSSC_ERR_NOTFOUND &&
+        p == NULL);
+  fossc_buf_free(&one);
+  fossc_buf_free(&two);
+}
+
 /* The direct reader's listings equal lt-print's, byte for byte, on the
 ** installed dictionaries; damaged copies give errors, never crashes. */
 TEST(apertium_lttb_equals_lt_print) {
@@ -660,6 +686,7 @@ int main(void) {
   RUN(lttb_unknown_layout_falls_back_to_lt_print);
   RUN(apertium_translations);
   RUN(apertium_deterministic_and_filtered);
+  RUN(apertium_prepare_then_finish);
   RUN(apertium_lttb_equals_lt_print);
   RUN(apertium_samples);
   fossc_buf_free(&real_blob);

@@ -55,11 +55,32 @@ TEST(long_document_snippet) {
   CHECK(strstr(res.hits[0].snippet, "<b>filler</b>") != NULL);
 }
 
+/* A job without Apertium data fails when added, with the indexer's
+** message; a job never added is freed (waiting for its thread). */
+TEST(lexjob_errors) {
+  fossc_writer *w2;
+  fossc_error e;
+  CHECK(fossc_writer_create(NULL, &w2, &e) == FOSSC_OK);
+  fossc_lexjob *j;
+  CHECK(fossc_lexjob_start("/nonexistent/apertium", &j, &e) == FOSSC_OK);
+  CHECK(fossc_writer_add_lexjob(w2, j, NULL, &e) == FOSSC_ERR_NOTFOUND);
+  CHECK(strstr(e.msg, "monolingual") != NULL);
+  fossc_lexjob_free(j);
+  CHECK(fossc_lexjob_start(NULL, &j, &e) == FOSSC_OK);
+  fossc_lexjob_free(j);
+  fossc_lexjob_free(NULL);
+  fossc_writer_free(w2);
+}
+
 int main(void) {
   snprintf(dir, sizeof dir, "/tmp/fossc-test-translate-XXXXXX");
   if (!mkdtemp(dir)) return 1;
   fossc_writer *w;
   if (fossc_writer_create(NULL, &w, &err)) return 1;
+  /* As fossc-index does: the dictionaries are read while documents are
+  ** added, the lexicon filtered once they all are. */
+  fossc_lexjob *job;
+  if (fossc_lexjob_start(NULL, &job, &err)) return 1;
   for (size_t i = 0; i < sizeof docs / sizeof docs[0]; i++) {
     fossc_doc d = {docs[i][0], docs[i][1], "", docs[i][2], strlen(docs[i][0]),
                    strlen(docs[i][1]), 0, strlen(docs[i][2]), FOSSC_LANG_UNKNOWN};
@@ -70,7 +91,8 @@ int main(void) {
   fossc_doc long_doc = {"long", "Long", "", big, 4, 4, 0, sizeof big - 1,
                         FOSSC_LANG_EN};
   if (fossc_writer_add(w, &long_doc, &err)) return 1;
-  int rc = fossc_writer_add_translations(w, NULL, NULL, &err);
+  int rc = fossc_writer_add_lexjob(w, job, NULL, &err);
+  fossc_lexjob_free(job);
   have_lexicon = rc == FOSSC_OK;
   /* CI installs Apertium (scripts/install-deps): its absence is a failure
   ** there, reported as one test that failed, not as passes. */
@@ -85,6 +107,7 @@ int main(void) {
     return 1;
   }
   fossc_writer_free(w);
+  RUN(lexjob_errors);
   RUN(word_translations_both_ways);
   RUN(phrase_translation_bonus);
   RUN(long_document_snippet);
