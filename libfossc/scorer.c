@@ -179,6 +179,16 @@ static float prox_bound(const prox_acc *p) {
   return p->n >= 2 ? PROX_WEIGHT * (p->sum - p->least) : 0;
 }
 
+/* Coordination of a document matching m positive concepts (bonus phrases
+** aside), as fossc_scorer_score computes it: the bounds below multiply by
+** it for the most concepts a document can match, which prunes documents
+** that match few of a query's words; none below min_match can match. */
+static float coord_bound(const fossc_searcher *s, uint32_t m) {
+  if (m == 0 || m < s->min_match) return 0;
+  if (m > s->npositive) m = s->npositive;
+  return (1.0f + (float)m) / (1.0f + (float)s->npositive);
+}
+
 /* Largest tfn (BM25F field-weighted, length-normalised frequency) whose
 ** saturation tfn / (k1 + tfn) is m: the inverse of the stored block maximum. */
 static float tfn_of_saturation(float m) {
@@ -252,15 +262,17 @@ static float window_bound(const fossc_searcher *s, uint32_t *end,
     }
   }
   float ub = 0;
+  uint32_t present = 0;
   for (uint32_t i = 0; i < s->nconcepts; i++) {
     const concept *k = &s->concepts[i];
     if (k->occur == FOSSC_Q_NOT) continue;
     float tfn = concept_tfn_bound(s, k, win);
     ub += concept_bound(k, tfn);
+    if (tfn > 0 && !(k->bonus > 0)) present++;
     if (k->kind != FOSSC_Q_PHRASE && tfn > 0) prox_add(&pb, k->idf);
   }
   *end = win;
-  return ub + (with_prox ? prox_bound(&pb) : 0);
+  return (ub + (with_prox ? prox_bound(&pb) : 0)) * coord_bound(s, present);
 }
 
 /* The current block-max window of the walk: its bound holds from the
@@ -299,8 +311,10 @@ static void seek_positive(fossc_searcher *s, uint32_t target) {
 ** the largest block maximum of each alternative's list (window_bound's
 ** reasoning, over whole lists). */
 void fossc_scorer_bounds(fossc_searcher *s) {
+  s->npositive = 0;
   for (uint32_t i = 0; i < s->nconcepts; i++) {
     concept *k = &s->concepts[i];
+    s->npositive += k->occur != FOSSC_Q_NOT && !(k->bonus > 0);
     k->ub = 0;
     k->nonessential = 0;
     if (k->occur != FOSSC_Q_NOT)
@@ -327,15 +341,18 @@ static uint32_t mark_nonessential(fossc_searcher *s, float theta,
     order[j] = i;
   }
   float sum = 0;
+  uint32_t m = 0;
   prox_acc pb = {0, 0, 0};
   for (uint32_t j = 0; j + 1 < n; j++) { /* one concept always drives */
     const concept *k = &s->concepts[order[j]];
     sum += k->ub;
+    m += !(k->bonus > 0);
     /* A document reached only through these concepts has no proximity
-    ** bonus with the others: bound it by the bonus among these alone. */
+    ** bonus with the others (bound it by the bonus among these alone) and
+    ** matches at most these: coordination bounds it too. */
     if (k->kind != FOSSC_Q_PHRASE) prox_add(&pb, k->idf);
     float bonus = with_prox ? prox_bound(&pb) : 0;
-    if ((sum + bonus) * PRUNE_MARGIN >= theta) break;
+    if ((sum + bonus) * coord_bound(s, m) * PRUNE_MARGIN >= theta) break;
     s->concepts[order[j]].nonessential = 1;
     marked++;
   }
@@ -424,6 +441,7 @@ static int build_drivers(fossc_searcher *s) {
 static float doc_bound(fossc_searcher *s, uint32_t doc, int with_prox) {
   const float *in = s->ix->inv_norm + 2 * (size_t)doc;
   float ub = 0;
+  uint32_t present = 0;
   prox_acc pb = {0, 0, 0};
   for (uint32_t i = 0; i < s->nconcepts; i++) {
     concept *k = &s->concepts[i];
@@ -432,6 +450,7 @@ static float doc_bound(fossc_searcher *s, uint32_t doc, int with_prox) {
       eval_terms(s, k, doc);
       if (k->tf_title + k->tf_body > 0) {
         ub += fossc_scorer_bm25f(s, k, doc);
+        present += !(k->bonus > 0);
         prox_add(&pb, k->idf);
       }
       continue;
@@ -449,8 +468,9 @@ static float doc_bound(fossc_searcher *s, uint32_t doc, int with_prox) {
     }
     float b = k->idf * (FOSSC_BM25_K1 + 1) * tfn / (FOSSC_BM25_K1 + tfn);
     ub += k->bonus > 0 ? k->bonus * b : b;
+    present += tfn > 0 && !(k->bonus > 0);
   }
-  return ub + (with_prox ? prox_bound(&pb) : 0);
+  return (ub + (with_prox ? prox_bound(&pb) : 0)) * coord_bound(s, present);
 }
 
 /* Smallest distance between positions of two word concepts at doc. */

@@ -138,6 +138,8 @@ struct fossc_searcher {
   concept concepts[MAX_CONCEPTS];
   uint32_t nconcepts;
   uint32_t min_match; /* optional concepts a document must match */
+  uint32_t npositive; /* positive concepts other than bonus phrases: the
+                         denominator of coordination (scorer.c) */
   fossc_lang qlang;   /* language the query seems to be in, or UNKNOWN */
   fossc_buf suggest;  /* "did you mean" query, when a word was corrected */
   int corrected;
