@@ -454,8 +454,14 @@ static int build_concepts(fossc_searcher *s, const fossc_query *q) {
     for (uint32_t t = tok0[i]; t < tok0[i] + ntoks[i]; t++) {
       const char *p = s->tokbuf.data + s->tok_off[t];
       begin_part(s);
+      /* The words of a quoted phrase are not translated one by one:
+      ** translations rarely keep the order ("energía solar", "solar
+      ** energy"), and a word stemmed in the other language meets unrelated
+      ** ones ("cases" -> "cas" -> casa -> "home": "use cases" matched "use
+      ** home"). A word the tokenizer split ("e-mail") keeps them. */
       if (add_word_alts(s, p, strlen(p)) ||
-          add_translation_alts(s, p, strlen(p)))
+          ((c->kind != FOSSC_Q_PHRASE || ntoks[i] == 1) &&
+           add_translation_alts(s, p, strlen(p))))
         return FOSSC_ERR_NOMEM;
       fossc_typo_cand cands[TYPO_MAX_CANDS];
       const fossc_typo_cand *best =

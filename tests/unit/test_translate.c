@@ -24,6 +24,7 @@ static const char *docs[][3] = {
      "offices sell tickets."},
     {"es-acero", "La ciudad del acero", "Jiayuguan es una ciudad construida alrededor del acero."},
     {"en-steel", "The steel city", "Jiayuguan is a desert city built around a steel plant."},
+    {"en-build", "Towers", "Each new city building rises fast."},
 };
 
 static int search(const char *q, int explain) {
@@ -44,6 +45,18 @@ TEST(phrase_translation_bonus) {
   CHECK(search("turismo rural", 1) == 0 && res.count == 2);
   CHECK_STR(res.hits[0].id, "en-rural");
   CHECK(res.hits[0].explain && strstr(res.hits[0].explain, "rural tourism"));
+}
+
+/* A quoted phrase is its own words in order, not translated word by word
+** ("ciudad construida" would otherwise match "city building"); the same
+** words unquoted are translated. */
+TEST(quoted_phrase_not_translated_word_by_word) {
+  CHECK(search("\"ciudad construida\"", 0) == 0 && res.count == 1);
+  CHECK_STR(res.hits[0].id, "es-acero");
+  CHECK(search("ciudad construida", 0) == 0 && res.count >= 2);
+  int en = 0;
+  for (uint32_t i = 0; i < res.count; i++) en |= !strcmp(res.hits[i].id, "en-build");
+  CHECK(en);
 }
 
 /* A body longer than the snippet scan (FOSSC_SNIPPET_SCAN_WORDS) still
@@ -110,6 +123,7 @@ int main(void) {
   RUN(lexjob_errors);
   RUN(word_translations_both_ways);
   RUN(phrase_translation_bonus);
+  RUN(quoted_phrase_not_translated_word_by_word);
   RUN(long_document_snippet);
   fossc_searcher_free(s);
   fossc_index_free(ix);
