@@ -474,18 +474,36 @@ uint32_t fossc_pcursor_positions(fossc_pcursor *c, const uint32_t **out) {
     c->pos_cap = cnt;
   }
   const uint8_t *p = c->pos_cur;
-  uint64_t acc = 0, v;
-  for (uint32_t j = 0; j < cnt; j++) {
+  uint64_t acc = 0, v; /* the first position is stored as is: 0 + v */
+  for (uint32_t j = 0; j < cnt;) {
+    /* Eight one-byte gaps at once (frequent words: most gaps < 128). */
+    if (cnt - j >= 8 && c->pos_end - p >= 8) {
+      uint64_t w;
+      memcpy(&w, p, 8);
+      if (!(w & 0x8080808080808080ull)) {
+        for (uint32_t b = 0; b < 8; b++) {
+          acc += p[b];
+          c->pos[j + b] = (uint32_t)acc;
+        }
+        if (acc > UINT32_MAX) {
+          set_corrupt(c);
+          return 0;
+        }
+        p += 8;
+        j += 8;
+        continue;
+      }
+    }
     if (get_vint(&p, c->pos_end, &v)) {
       set_corrupt(c);
       return 0;
     }
-    acc = j ? acc + v : v;
+    acc += v;
     if (acc > UINT32_MAX) {
       set_corrupt(c);
       return 0;
     }
-    c->pos[j] = (uint32_t)acc;
+    c->pos[j++] = (uint32_t)acc;
   }
   *out = c->pos;
   return cnt;
