@@ -455,17 +455,22 @@ static float doc_bound(fossc_searcher *s, uint32_t doc, int with_prox) {
       }
       continue;
     }
-    float tfn = 1e30f;
-    for (uint32_t p = 0; p < k->nparts && tfn > 0; p++) {
+    /* Per field: an occurrence in the title needs every word there. */
+    uint32_t tt = UINT32_MAX, tb = UINT32_MAX;
+    for (uint32_t p = 0; p < k->nparts && (tt || tb); p++) {
       const part *pt = &s->parts[k->part0 + p];
-      float t = 0;
+      uint32_t pt_t = 0, pt_b = 0;
       for (uint32_t a = 0; a < pt->nalt; a++) {
         const fossc_pcursor *c = &s->cursors[s->alts[pt->alt0 + a].cursor];
-        if (c->doc == doc)
-          t += c->tft[c->i] * in[0] + c->tfb[c->i] * in[1];
+        if (c->doc == doc) {
+          pt_t += c->tft[c->i];
+          pt_b += c->tfb[c->i];
+        }
       }
-      if (t < tfn) tfn = t;
+      if (pt_t < tt) tt = pt_t;
+      if (pt_b < tb) tb = pt_b;
     }
+    float tfn = (float)tt * in[0] + (float)tb * in[1];
     float b = k->idf * (FOSSC_BM25_K1 + 1) * tfn / (FOSSC_BM25_K1 + tfn);
     ub += k->bonus > 0 ? k->bonus * b : b;
     present += tfn > 0 && !(k->bonus > 0);
