@@ -32,11 +32,6 @@ static int any_corrupt(const fossc_searcher *s) {
   return 0;
 }
 
-static int cmp_u32(const void *a, const void *b) {
-  uint32_t x = *(const uint32_t *)a, y = *(const uint32_t *)b;
-  return (x > y) - (x < y);
-}
-
 /* Merged, sorted positions of a part at the current document into *dst. */
 static uint32_t part_positions(fossc_searcher *s, const part *p, uint32_t doc,
                                uint32_t **dst, uint32_t *cap) {
@@ -48,22 +43,17 @@ static uint32_t part_positions(fossc_searcher *s, const part *p, uint32_t doc,
     uint32_t m = fossc_pcursor_positions(c, &pos);
     if (m == 0) continue; /* corrupt block: the cursor has flagged it */
     if (fossc_search_grow((void **)dst, cap, n + m, sizeof **dst, 0)) return n;
-    memcpy(*dst + n, pos, (size_t)m * sizeof *pos);
-    n += m;
-  }
-  if (p->nalt > 1 && n > 64) {
-    qsort(*dst, n, sizeof **dst, cmp_u32);
-  } else if (p->nalt > 1) {
-    /* Small insertion sort: few positions in most documents. */
+    /* Each alternative's positions are sorted: merge them in from the
+    ** end, no sort needed. */
     uint32_t *a = *dst;
-    for (uint32_t i = 1; i < n; i++) {
-      uint32_t v = a[i], j = i;
-      while (j > 0 && a[j - 1] > v) {
-        a[j] = a[j - 1];
-        j--;
-      }
-      a[j] = v;
+    uint32_t x = n, y = m, k = n + m;
+    while (y > 0) {
+      if (x > 0 && a[x - 1] > pos[y - 1])
+        a[--k] = a[--x];
+      else
+        a[--k] = pos[--y];
     }
+    n += m;
   }
   return n;
 }
