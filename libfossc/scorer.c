@@ -468,16 +468,12 @@ static float doc_bound(fossc_searcher *s, uint32_t doc, int with_prox) {
   return (ub + (with_prox ? prox_bound(&pb) : 0)) * coord_bound(s, present);
 }
 
-/* Smallest distance between positions of two word concepts at doc. */
-static uint32_t min_distance(fossc_searcher *s, const concept *a,
-                             const concept *b, uint32_t doc) {
-  uint32_t na = part_positions(s, &s->parts[a->part0], doc, &s->pos_a,
-                               &s->pos_cap_a);
-  uint32_t nb = part_positions(s, &s->parts[b->part0], doc, &s->pos_b,
-                               &s->pos_cap_b);
+/* Smallest distance between two sorted position lists. */
+static uint32_t min_distance(const uint32_t *a, uint32_t na, const uint32_t *b,
+                             uint32_t nb) {
   uint32_t best = UINT32_MAX, i = 0, j = 0;
   while (i < na && j < nb) {
-    uint32_t x = s->pos_a[i], y = s->pos_b[j];
+    uint32_t x = a[i], y = b[j];
     uint32_t d = x > y ? x - y : y - x;
     if (d < best) best = d;
     if (x < y)
@@ -487,8 +483,6 @@ static uint32_t min_distance(fossc_searcher *s, const concept *a,
   }
   return best;
 }
-
-
 
 static void add_proximity(fossc_searcher *s, uint32_t doc, score_parts *sp);
 
@@ -569,6 +563,8 @@ int fossc_scorer_score(fossc_searcher *s, uint32_t doc, score_parts *sp,
 ** a document score_doc has just matched (its cursors still on doc). */
 static void add_proximity(fossc_searcher *s, uint32_t doc, score_parts *sp) {
   const concept *prev = NULL;
+  uint32_t nprev = 0;
+  int prev_read = 0; /* prev's positions are in s->pos_a */
   for (uint32_t i = 0; i < s->nconcepts; i++) {
     const concept *k = &s->concepts[i];
     if (k->occur == FOSSC_Q_NOT || k->kind == FOSSC_Q_PHRASE) {
@@ -577,9 +573,22 @@ static void add_proximity(fossc_searcher *s, uint32_t doc, score_parts *sp) {
     }
     if (!k->matched) continue;
     if (prev) {
-      uint32_t d = min_distance(s, prev, k, doc);
+      if (!prev_read)
+        nprev = part_positions(s, &s->parts[prev->part0], doc, &s->pos_a, &s->pos_cap_a);
+      uint32_t nk = part_positions(s, &s->parts[k->part0], doc, &s->pos_b, &s->pos_cap_b);
+      uint32_t d = min_distance(s->pos_a, nprev, s->pos_b, nk);
       if (d >= 1 && d <= PROX_WINDOW)
         sp->prox += PROX_WEIGHT * (prev->idf < k->idf ? prev->idf : k->idf) / d;
+      /* k is the next pair's first: keep its positions, read once. */
+      uint32_t *t = s->pos_a, tc = s->pos_cap_a;
+      s->pos_a = s->pos_b;
+      s->pos_cap_a = s->pos_cap_b;
+      s->pos_b = t;
+      s->pos_cap_b = tc;
+      nprev = nk;
+      prev_read = 1;
+    } else {
+      prev_read = 0;
     }
     prev = k;
   }
