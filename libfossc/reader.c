@@ -437,21 +437,24 @@ static int get_str(const uint8_t **p, const uint8_t *end, const char **s,
   return 0;
 }
 
-/* Decompresses block b of a store into scratch at offset `at`; returns the
-** raw length or -1. */
+/* Block b of a store: *mapped points at it when it is stored raw (scratch
+** untouched but for its length, set to `at`), else it is decompressed into
+** scratch at offset `at` (*mapped NULL). Returns the raw length or -1. */
 static long load_store_block(const fossc_section *blk, const fossc_section *data,
                              uint32_t b, ZSTD_DCtx *dctx, fossc_buf *scratch,
-                             size_t at) {
+                             size_t at, const uint8_t **mapped) {
   const uint8_t *be = blk->p + (size_t)b * FOSSC_DBLK_ENTRY_BYTES;
   uint64_t zoff = fossc_rd64(be);
   uint32_t zlen = fossc_rd32(be + 8), rawlen = fossc_rd32(be + 12);
   scratch->len = at;
-  if (fossc_buf_reserve(scratch, rawlen)) return -1;
   if (zlen == rawlen) { /* stored raw: a zstd frame is always longer */
-    memcpy(scratch->data + at, data->p + zoff, rawlen);
-    scratch->len = at + rawlen;
+    /* Read in place: copying a block of many documents' fields cost more
+    ** than the rest of fetching a hit. */
+    *mapped = data->p + zoff;
     return (long)rawlen;
   }
+  *mapped = NULL;
+  if (fossc_buf_reserve(scratch, rawlen)) return -1;
   /* A context of the caller's: ZSTD_decompress would create (and zero) a
   ** new one per call, which costs more than a small block's decoding. */
   size_t got = dctx ? ZSTD_decompressDCtx(dctx, scratch->data + at, rawlen,
@@ -471,30 +474,46 @@ int fossc_ix_doc(const fossc_index *ix, uint32_t docnum, int with_body,
   const uint8_t *e = ix->ddoc.p + (size_t)docnum * FOSSC_DDOC_ENTRY_BYTES;
   fossc_buf_reset(scratch);
   /* Layout of scratch: [field block][body block][copies of the strings,
-  ** each NUL-terminated]. Offsets, not pointers, survive the reserves. */
-  long flen = load_store_block(&ix->fblk, &ix->flds, fossc_rd32(e), dctx, scratch, 0);
+  ** each NUL-terminated], a block only when it had to be decompressed (a
+  ** raw one is read where it is mapped). Offsets, not pointers, survive
+  ** the reserves. */
+  const uint8_t *fmap, *dmap = NULL;
+  long flen = load_store_block(&ix->fblk, &ix->flds, fossc_rd32(e), dctx, scratch, 0, &fmap);
   if (flen < 0) goto bad_block;
+  size_t dat = scratch->len; /* where a decompressed body block goes */
   long blen = 0;
   if (with_body) {
     blen = load_store_block(&ix->dblk, &ix->docs, fossc_rd32(e + 8), dctx,
-                            scratch, (size_t)flen);
+                            scratch, dat, &dmap);
     if (blen < 0) goto bad_block;
   }
+  /* Each string: in the mapping (map[i]) or at scratch offset rel[i]. */
+  const char *map[4] = {NULL, NULL, NULL, NULL};
   size_t rel[4] = {0}, lens[4] = {0};
   const char *str;
-  const uint8_t *p = (const uint8_t *)scratch->data + fossc_rd32(e + 4);
-  const uint8_t *end = (const uint8_t *)scratch->data + flen;
+  const uint8_t *fb = fmap ? fmap : (const uint8_t *)scratch->data;
+  if (fossc_rd32(e + 4) >= (uint64_t)flen) goto bad;
+  const uint8_t *p = fb + fossc_rd32(e + 4);
+  const uint8_t *end = fb + flen;
   for (int i = 0; i < 3; i++) {
     if (get_str(&p, end, &str, &lens[i])) goto bad;
-    rel[i] = (size_t)(str - scratch->data);
+    if (fmap)
+      map[i] = str;
+    else
+      rel[i] = (size_t)(str - scratch->data);
   }
   if (p >= end || *p >= FOSSC_LANG_COUNT) goto bad;
   fossc_lang lang = (fossc_lang)*p;
   if (with_body) {
-    p = (const uint8_t *)scratch->data + flen + fossc_rd32(e + 12);
-    end = (const uint8_t *)scratch->data + flen + blen;
+    const uint8_t *db = dmap ? dmap : (const uint8_t *)scratch->data + dat;
+    if (fossc_rd32(e + 12) >= (uint64_t)blen) goto bad;
+    p = db + fossc_rd32(e + 12);
+    end = db + blen;
     if (get_str(&p, end, &str, &lens[3])) goto bad;
-    rel[3] = (size_t)(str - scratch->data);
+    if (dmap)
+      map[3] = str;
+    else
+      rel[3] = (size_t)(str - scratch->data);
   }
   if (fossc_buf_reserve(scratch, lens[0] + lens[1] + lens[2] + lens[3] + 4))
     return fossc_error_set(err, FOSSC_ERR_NOMEM, "out of memory");
@@ -505,7 +524,7 @@ int fossc_ix_doc(const fossc_index *ix, uint32_t docnum, int with_body,
   const char **dst[4] = {&v.id, &v.title, &v.source, &v.body};
   size_t *dlen[4] = {&v.id_len, &v.title_len, &v.source_len, &v.body_len};
   for (int i = 0; i < 4; i++) {
-    memcpy(scratch->data + at, scratch->data + rel[i], lens[i]);
+    memcpy(scratch->data + at, map[i] ? map[i] : scratch->data + rel[i], lens[i]);
     scratch->data[at + lens[i]] = '\0';
     *dst[i] = scratch->data + at;
     *dlen[i] = lens[i];
