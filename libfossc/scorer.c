@@ -116,19 +116,26 @@ static void eval_phrase(fossc_searcher *s, concept *k, uint32_t doc,
   }
 }
 
+/* Adds alternative a's weighted frequencies at its cursor's document to
+** concept k (translations apart too: fossc_scorer_bm25f discounts them).
+** Every scoring path sums in alternative order through this, so a
+** document's score is the same to the bit whichever path computed it. */
+static inline void add_alt_tf(concept *k, const alt *a, const fossc_pcursor *c) {
+  k->tf_title += a->weight * c->tft[c->i];
+  k->tf_body += a->weight * c->tfb[c->i];
+  if (a->via != VIA_TRANSLATION) {
+    k->tfo_title += a->weight * c->tft[c->i];
+    k->tfo_body += a->weight * c->tfb[c->i];
+  }
+}
+
 static void eval_terms(fossc_searcher *s, concept *k, uint32_t doc) {
   const part *p = &s->parts[k->part0];
   k->tf_title = k->tf_body = k->tfo_title = k->tfo_body = 0;
   for (uint32_t i = 0; i < p->nalt; i++) {
     const alt *a = &s->alts[p->alt0 + i];
     const fossc_pcursor *c = &s->cursors[a->cursor];
-    if (c->doc != doc) continue;
-    k->tf_title += a->weight * c->tft[c->i];
-    k->tf_body += a->weight * c->tfb[c->i];
-    if (a->via != VIA_TRANSLATION) {
-      k->tfo_title += a->weight * c->tft[c->i];
-      k->tfo_body += a->weight * c->tfb[c->i];
-    }
+    if (c->doc == doc) add_alt_tf(k, a, c);
   }
 }
 
@@ -505,13 +512,7 @@ int fossc_scorer_score(fossc_searcher *s, uint32_t doc, score_parts *sp,
       const alt *a = &s->alts[s->at[j]];
       concept *k = &s->concepts[s->alt_concept[s->at[j]]];
       if (k->kind == FOSSC_Q_PHRASE) continue;
-      const fossc_pcursor *c = &s->cursors[a->cursor];
-      k->tf_title += a->weight * c->tft[c->i];
-      k->tf_body += a->weight * c->tfb[c->i];
-      if (a->via != VIA_TRANSLATION) {
-        k->tfo_title += a->weight * c->tft[c->i];
-        k->tfo_body += a->weight * c->tfb[c->i];
-      }
+      add_alt_tf(k, a, &s->cursors[a->cursor]);
     }
   }
   for (uint32_t i = 0; i < s->nconcepts; i++) {
@@ -696,13 +697,7 @@ static int run_single(fossc_searcher *s, uint32_t depth, fossc_lang lang,
       k->tf_title = k->tf_body = k->tfo_title = k->tfo_body = 0;
       for (uint32_t j = 0; j < n; j++) {
         const alt *a = &s->alts[s->popped[j]];
-        const fossc_pcursor *c = &s->cursors[a->cursor];
-        k->tf_title += a->weight * c->tft[c->i];
-        k->tf_body += a->weight * c->tfb[c->i];
-        if (a->via != VIA_TRANSLATION) {
-          k->tfo_title += a->weight * c->tft[c->i];
-          k->tfo_body += a->weight * c->tfb[c->i];
-        }
+        add_alt_tf(k, a, &s->cursors[a->cursor]);
       }
       if (k->tf_title + k->tf_body > 0) {
         total++;
