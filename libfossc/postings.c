@@ -230,17 +230,49 @@ static int decode_block(fossc_pcursor *c, const uint8_t *body,
   const uint8_t *p = body;
   if (last >= FOSSC_DOC_END) return -1;
   uint64_t pv = prev == UINT32_MAX ? 0 : (uint64_t)prev + 1;
-  for (uint32_t k = 0; k + 1 < n; k++) {
+  for (uint32_t k = 0; k + 1 < n;) {
+    /* Eight one-byte gaps at once (a frequent word's documents are close);
+    ** they increase, so checking the eighth against `last` covers all. */
+    if (n - 1 - k >= 8 && bend - p >= 8) {
+      uint64_t w;
+      memcpy(&w, p, 8);
+      if (!(w & 0x8080808080808080ull)) {
+        for (uint32_t b = 0; b < 8; b++) {
+          pv += p[b];
+          c->docs[k + b] = (uint32_t)pv++;
+        }
+        if (pv - 1 >= last) return -1;
+        p += 8;
+        k += 8;
+        continue;
+      }
+    }
     uint64_t d;
     if (get_vint(&p, bend, &d) || d >= FOSSC_MAX_DOCS) return -1;
     uint64_t doc = pv + d;
     if (doc >= last) return -1; /* documents increase up to `last` */
-    c->docs[k] = (uint32_t)doc;
+    c->docs[k++] = (uint32_t)doc;
     pv = doc + 1;
   }
   if (last < pv) return -1;
   c->docs[n - 1] = last;
-  for (uint32_t k = 0; k < n; k++) {
+  for (uint32_t k = 0; k < n;) {
+    /* Eight one-byte codes with no title occurrence (bit 0 clear) and a
+    ** body frequency of at least 1 (no zero byte): most documents. */
+    if (n - k >= 8 && bend - p >= 8) {
+      uint64_t w;
+      memcpy(&w, p, 8);
+      if (!(w & 0x8181818181818181ull) &&
+          !((w - 0x0101010101010101ull) & ~w & 0x8080808080808080ull)) {
+        for (uint32_t b = 0; b < 8; b++) {
+          c->tft[k + b] = 0;
+          c->tfb[k + b] = p[b] >> 1;
+        }
+        p += 8;
+        k += 8;
+        continue;
+      }
+    }
     uint64_t v, t = 0;
     if (get_vint(&p, bend, &v) || (v >> 1) > FOSSC_MAX_POSITIONS)
       return -1;
@@ -250,6 +282,7 @@ static int decode_block(fossc_pcursor *c, const uint8_t *body,
     c->tft[k] = (v & 1) ? (uint32_t)t + 1 : 0;
     c->tfb[k] = (uint32_t)(v >> 1);
     if (c->tft[k] + c->tfb[k] == 0) return -1;
+    k++;
   }
   c->pos_zstd = (flags & FOSSC_BLOCK_ZSTD) != 0;
   c->pos_src = p;
