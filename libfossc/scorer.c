@@ -767,6 +767,22 @@ int fossc_scorer_run(fossc_searcher *s, uint32_t k, fossc_lang lang,
       return fossc_error_set(err, FOSSC_ERR_NOMEM, "out of memory");
     npos_cur = 0; /* done: on to the corruption check */
   }
+  if (nreq) {
+    /* The leapfrog leaves every required part's cursors at or past the
+    ** document it settles on; only the others still need a seek. */
+    if (fossc_search_grow((void **)&s->other, &s->other_cap, s->ncursors + 1,
+                          sizeof *s->other, 0))
+      return fossc_error_set(err, FOSSC_ERR_NOMEM, "out of memory");
+    s->nother = 0;
+    for (uint32_t c = 0; c < s->ncursors; c++) {
+      int in_req = 0;
+      for (uint32_t r = 0; r < nreq && !in_req; r++) {
+        const part *pt = &s->parts[req_parts[r]];
+        for (uint32_t a = 0; a < pt->nalt; a++) in_req |= s->alts[pt->alt0 + a].cursor == c;
+      }
+      if (!in_req) s->other[s->nother++] = c;
+    }
+  }
   uint32_t doc = 0;
   while (npos_cur) {
     if (nreq) {
@@ -789,7 +805,7 @@ int fossc_scorer_run(fossc_searcher *s, uint32_t k, fossc_lang lang,
         if (agree || doc == FOSSC_DOC_END) break;
       }
       if (doc == FOSSC_DOC_END) break;
-      for (uint32_t c = 0; c < s->ncursors; c++) fossc_pcursor_seek(&s->cursors[c], doc);
+      for (uint32_t c = 0; c < s->nother; c++) fossc_pcursor_seek(&s->cursors[s->other[c]], doc);
       if (prune && s->heap_n == depth && window_skips(s, doc, rescore, &win)) {
         pruned = 1;
         if (win.end >= FOSSC_DOC_END - 1) break;

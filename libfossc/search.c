@@ -54,6 +54,7 @@ void fossc_searcher_free(fossc_searcher *s) {
   fossc_buf_free(&s->tokbuf);
   fossc_buf_free(&s->term);
   fossc_free(s->heap);
+  fossc_free(s->other);
   fossc_free(s->qterms);
   fossc_free(s->qterm_concept);
   fossc_buf_free(&s->docbuf);

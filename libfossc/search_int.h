@@ -179,6 +179,9 @@ struct fossc_searcher {
                                       sought to each candidate */
   uint32_t *popped, popped_cap; /* the drivers among them, to step and
                                    push back */
+  uint32_t *other, nother, other_cap; /* conjunctive walk: the cursors not
+                                         in a required part, sought to each
+                                         document the required ones agree on */
   uint32_t *alt_concept; /* alternative -> its concept */
   uint32_t alt_concept_cap;
   int use_at;
