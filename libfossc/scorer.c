@@ -148,6 +148,10 @@ float fossc_scorer_bm25f(const fossc_searcher *s, const concept *k, uint32_t doc
   ** score is discounted: a document that has the word as typed is not
   ** outranked by one that merely uses a translation more often. */
   float tfo = k->tfo_title * in[0] + k->tfo_body * in[1];
+  /* No translation matched (most documents): orig is all, computed again;
+  ** only translations: orig is 0. Either way one division is enough. */
+  if (tfo == tfn) return all;
+  if (tfo == 0) return all * TRANSLATED_SCORE_FACTOR;
   float orig = k->idf * (FOSSC_BM25_K1 + 1) * tfo / (FOSSC_BM25_K1 + tfo);
   all *= TRANSLATED_SCORE_FACTOR;
   return orig > all ? orig : all;
