@@ -321,6 +321,9 @@ void fossc_scorer_bounds(fossc_searcher *s) {
     if (k->occur != FOSSC_Q_NOT)
       k->ub = concept_bound(k, concept_tfn_bound(s, k, WHOLE_LISTS));
   }
+  /* The division fossc_scorer_score would make per document, made once. */
+  for (uint32_t m = 0; m <= s->npositive; m++)
+    s->coord[m] = (1.0f + (float)m) / (1.0f + (float)s->npositive);
 }
 
 /* MaxScore (Turtle & Flood 1995): with the concepts in increasing order of
@@ -558,7 +561,9 @@ int fossc_scorer_score(fossc_searcher *s, uint32_t doc, score_parts *sp,
     }
   }
   if (sp->matched == 0 || sp->matched < s->min_match) return 0;
-  sp->coord = (1.0f + sp->matched) / (1.0f + sp->positive);
+  sp->coord = sp->positive == s->npositive && sp->matched <= s->npositive
+                  ? s->coord[sp->matched]
+                  : (1.0f + sp->matched) / (1.0f + sp->positive);
   sp->total = sp->bm25 * sp->coord;
   if (with_proximity) add_proximity(s, doc, sp);
   return 1;

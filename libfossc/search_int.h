@@ -140,6 +140,7 @@ struct fossc_searcher {
   uint32_t min_match; /* optional concepts a document must match */
   uint32_t npositive; /* positive concepts other than bonus phrases: the
                          denominator of coordination (scorer.c) */
+  float coord[MAX_CONCEPTS + 1]; /* coordination of m matched concepts */
   fossc_lang qlang;   /* language the query seems to be in, or UNKNOWN */
   fossc_buf suggest;  /* "did you mean" query, when a word was corrected */
   int corrected;
