@@ -128,6 +128,10 @@ static void keep_best(fossc_typo_cand *out, uint32_t *count, uint32_t max_out,
 typedef struct walk {
   uint32_t q[FOSSC_TYPO_MAX_CPS];
   uint32_t m, k;
+  /* q re-encoded (an invalid byte became U+FFFD): q[j..m) is
+  ** qb[qoff[j] .. qlen), so enumerate copies suffixes instead of encoding */
+  uint8_t qb[4 * FOSSC_TYPO_MAX_CPS];
+  uint32_t qoff[FOSSC_TYPO_MAX_CPS + 1], qlen;
   uint32_t cps[MAX_DEPTH];      /* code points of the current prefix */
   /* byte length of the prefix of depth d; +2: a word cut at MAX_DEPTH
   ** records one more depth before it is skipped */
@@ -236,6 +240,11 @@ static uint32_t utf8_put(uint32_t cp, uint8_t *o) {
 
 /* Longest candidate string built by enumerate: a WORDS length is one byte. */
 #define MAX_CAND_BYTES 255
+/* Prefix ranges of at most this many entries are read through once instead
+** of binary searched per candidate suffix: enumerate looks up to 2(2k+1)
+** suffixes, each a search of log2(range) probes, and most ranges under a
+** prefix with row minimum k hold a handful of words. */
+#define SCAN_MAX 16
 
 /* First entry in [lo, hi) whose word is s[0..n) exactly, or hi. */
 static uint32_t find_word(const fossc_index *ix, uint32_t lo, uint32_t hi,
@@ -250,6 +259,35 @@ static uint32_t find_word(const fossc_index *ix, uint32_t lo, uint32_t hi,
   return end;
 }
 
+/* One string enumerate looks for under the prefix: an optional code point
+** (the transposed one, t_len bytes in t) then the query's bytes from
+** suffix offset off. */
+typedef struct target {
+  uint8_t t[4];
+  uint32_t t_len, off, len; /* len: bytes after the prefix */
+} target;
+
+/* Adds the candidate whose first entry is f (the range's entries
+** f .. hi-1 that hold the same word are its terms). */
+static void add_found(const fossc_index *ix, uint32_t f, uint32_t hi,
+                      uint32_t k, fossc_typo_cand *out, uint32_t *count,
+                      uint32_t max_out) {
+  fossc_typo_cand c;
+  c.word = f;
+  c.str = fossc_ix_word_str(ix, f, &c.len);
+  c.dist = k;
+  c.nterms = 0;
+  c.df = 0;
+  for (uint32_t e = f; e < hi; e++) {
+    uint32_t len;
+    const char *ws = fossc_ix_word_str(ix, e, &len);
+    if (len != c.len || memcmp(ws, c.str, len) != 0) break;
+    c.df += fossc_ix_term_df(ix, fossc_ix_word_term(ix, e));
+    c.nterms++;
+  }
+  keep_best(out, count, max_out, &c);
+}
+
 /* The prefix of depth d (the first boff[d] bytes of s) has row minimum
 ** exactly k: every further edit is one too many, so a word under it is
 ** within k only if the rest of it is one of a few strings taken from the
@@ -257,53 +295,71 @@ static uint32_t find_word(const fossc_index *ix, uint32_t lo, uint32_t hi,
 ** the prefix's end, from D[d-1][j-2] == k-1 when the prefix's last code
 ** point is q[j-1], allows q[j-2] q[j..m). Those strings are looked up in
 ** the prefix's range [lo, hi) instead of walking it: under a short prefix
-** (one wrong first letter) the range holds thousands of words. Each found
-** word is at distance exactly k (no completion beats the row minimum). */
+** (one wrong first letter) the range holds thousands of words; a short
+** range is read once and each word's rest compared with the few strings.
+** Each found word is at distance exactly k (no completion beats the row
+** minimum). */
 static void enumerate(const walk *w, const fossc_index *ix, const char *s,
                       uint32_t d, uint32_t lo, uint32_t hi,
                       fossc_typo_cand *out, uint32_t *count, uint32_t max_out) {
-  const uint32_t k = w->k, m = w->m;
+  const uint32_t k = w->k, m = w->m, plen = w->boff[d];
   /* only band cells qualify: 2k+1 of each kind */
+  target tg[2 * (2 * MAX_DIST + 1)];
+  uint32_t nt = 0;
+  uint32_t jlo = d > k ? d - k : 0, jhi = d + k < m ? d + k : m;
+  for (uint32_t j = jlo; j <= jhi; j++) {
+    if (w->rows[d][j] != k) continue;
+    tg[nt].t_len = 0, tg[nt].off = w->qoff[j];
+    tg[nt].len = w->qlen - w->qoff[j];
+    if (plen + tg[nt].len <= MAX_CAND_BYTES) nt++;
+  }
+  /* transposition from D[d-1][j-2]: band of row d - 1, shifted by 2 */
+  jlo = d - 1 > k ? d - 1 - k + 2 : 2;
+  jhi = d - 1 + k + 2 < m ? d - 1 + k + 2 : m;
+  for (uint32_t j = jlo; j <= jhi; j++) {
+    if (w->rows[d - 1][j - 2] != k - 1 || w->cps[d - 1] != w->q[j - 1])
+      continue;
+    tg[nt].t_len = utf8_put(w->q[j - 2], tg[nt].t);
+    tg[nt].off = w->qoff[j];
+    tg[nt].len = tg[nt].t_len + w->qlen - w->qoff[j];
+    if (plen + tg[nt].len <= MAX_CAND_BYTES) nt++;
+  }
+  if (nt == 0) return;
+  if (hi - lo <= SCAN_MAX) {
+    const char *prev = NULL;
+    uint32_t prev_len = 0;
+    for (uint32_t e = lo; e < hi; e++) {
+      uint32_t len;
+      const char *ws = fossc_ix_word_str(ix, e, &len);
+      if (prev && len == prev_len && memcmp(ws, prev, len) == 0) continue;
+      prev = ws, prev_len = len;
+      const uint8_t *rest = (const uint8_t *)ws + plen;
+      uint32_t rlen = len - plen;
+      for (uint32_t t = 0; t < nt; t++) {
+        if (tg[t].len != rlen || memcmp(rest, tg[t].t, tg[t].t_len) != 0 ||
+            memcmp(rest + tg[t].t_len, w->qb + tg[t].off,
+                   rlen - tg[t].t_len) != 0)
+          continue;
+        add_found(ix, e, hi, k, out, count, max_out);
+        break;
+      }
+    }
+    return;
+  }
   uint32_t found[2 * (2 * MAX_DIST + 1)], nfound = 0;
   uint8_t buf[MAX_CAND_BYTES + 4];
-  uint32_t plen = w->boff[d];
   memcpy(buf, s, plen);
-  for (uint32_t j = 0; j <= m; j++) {
-    /* kind 0: D[d][j] == k; kind 1: transposition from D[d-1][j-2]. */
-    for (int kind = 0; kind < 2; kind++) {
-      if (kind == 0) {
-        if (j + k < d || j > d + k || w->rows[d][j] != k) continue;
-      } else {
-        if (j < 2 || (j - 2) + k < d - 1 || j - 2 > d - 1 + k ||
-            w->rows[d - 1][j - 2] != k - 1 || w->cps[d - 1] != w->q[j - 1])
-          continue;
-      }
-      uint32_t n = plen;
-      if (kind == 1) n += utf8_put(w->q[j - 2], buf + n);
-      for (uint32_t t = j; t < m && n <= MAX_CAND_BYTES; t++)
-        n += utf8_put(w->q[t], buf + n);
-      if (n > MAX_CAND_BYTES) continue;
-      uint32_t f = find_word(ix, lo, hi, buf, n);
-      if (f == hi) continue;
-      int dup = 0;
-      for (uint32_t x = 0; x < nfound; x++) dup |= found[x] == f;
-      if (dup) continue;
-      found[nfound++] = f;
-      fossc_typo_cand c;
-      c.word = f;
-      c.str = fossc_ix_word_str(ix, f, &c.len);
-      c.dist = k;
-      c.nterms = 0;
-      c.df = 0;
-      for (uint32_t e = f; e < hi; e++) {
-        uint32_t len;
-        const char *ws = fossc_ix_word_str(ix, e, &len);
-        if (len != c.len || memcmp(ws, c.str, len) != 0) break;
-        c.df += fossc_ix_term_df(ix, fossc_ix_word_term(ix, e));
-        c.nterms++;
-      }
-      keep_best(out, count, max_out, &c);
-    }
+  for (uint32_t t = 0; t < nt; t++) {
+    memcpy(buf + plen, tg[t].t, tg[t].t_len);
+    memcpy(buf + plen + tg[t].t_len, w->qb + tg[t].off,
+           tg[t].len - tg[t].t_len);
+    uint32_t f = find_word(ix, lo, hi, buf, plen + tg[t].len);
+    if (f == hi) continue;
+    int dup = 0;
+    for (uint32_t x = 0; x < nfound; x++) dup |= found[x] == f;
+    if (dup) continue;
+    found[nfound++] = f;
+    add_found(ix, f, hi, k, out, count, max_out);
   }
 }
 
@@ -315,6 +371,12 @@ uint32_t fossc_typo_candidates(const fossc_index *ix, const char *plain,
   if (!ix || !out || max_out == 0 || !plain) return 0;
   if (!fossc_typo_eligible(plain, len, &w.k)) return 0;
   w.m = decode(plain, len, w.q, FOSSC_TYPO_MAX_CPS, &digit);
+  w.qlen = 0;
+  for (uint32_t j = 0; j < w.m; j++) {
+    w.qoff[j] = w.qlen;
+    w.qlen += utf8_put(w.q[j], w.qb + w.qlen);
+  }
+  w.qoff[w.m] = w.qlen;
   for (uint32_t j = 0; j <= w.m; j++)
     w.rows[0][j] = (uint8_t)(j <= w.k ? j : w.k + 1);
   w.rows[0][w.m + 1] = (uint8_t)(w.k + 1);
