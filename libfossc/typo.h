@@ -66,6 +66,11 @@ uint32_t fossc_typo_candidates(const fossc_index *ix, const char *plain,
                                size_t len, fossc_typo_cand *out,
                                uint32_t max_out);
 
+/* Frees what fossc_typo_candidates built for ix (its suffix order of the
+** words, ~4 bytes per distinct word, built by the first distance-2 call).
+** Called by fossc_index_free only. */
+void fossc_typo_release(fossc_index *ix);
+
 /* Edit distance (optimal string alignment, over code points) between two
 ** UTF-8 strings, capped: returns min(distance, cap + 1). Strings longer than
 ** FOSSC_TYPO_MAX_CPS code points are cut there. For tests and for callers
