@@ -150,11 +150,11 @@ typedef struct walk {
   /* ny[d] > 0: under the prefix of depth d only a child code point among
   ** ys[d][0..ny[d]) (ascending) can lead to a word; any other child's row
   ** is all "more than k". */
-  uint8_t ny[MAX_DEPTH + 1];
+  uint8_t ny[MAX_DEPTH + 1], nys[MAX_DEPTH + 1];
   uint32_t ys[MAX_DEPTH + 1][2 * MAX_DIST + 2];
 } walk;
 
-/* A code point no query holds (code points end at 0x10FFFF). */
+/* "No code point": code points end at 0x10FFFF. */
 #define NO_CP 0xFFFFFFFFu
 
 /* Computes row d (d >= 1) for the code point cps[d - 1]; returns the row
@@ -383,38 +383,43 @@ static void enumerate(const walk *w, const fossc_index *ix, const char *s,
   }
 }
 
-/* After row d of a split walk: decides whether a child whose code point
-** matches no query letter near the band can survive (its row is the same
-** whatever that code point is: compute it once for NO_CP). When it cannot,
-** the few code points that may are recorded in ys[d], so that the walk
-** jumps over every other child of the prefix with one search instead of
-** visiting each (a first letter has dozens). Writes rows[d + 1], which the
-** walk recomputes before reading. */
-static void target_children(walk *w, uint32_t d) {
-  w->ny[d] = 0;
-  if (d >= MAX_DEPTH) return;
-  uint32_t saved = w->cps[d];
-  w->cps[d] = NO_CP;
-  uint32_t best = compute_row(w, d + 1);
-  w->cps[d] = saved;
-  if (best <= w->k) return;
-  /* Child row d + 1 reads q[j - 1] (match) and q[j - 2] (transposition)
-  ** for j in its band [d + 1 - k, d + 1 + k]. */
-  uint32_t lo = d >= w->k + 1 ? d - w->k - 1 : 0, hi = d + w->k;
-  uint32_t n = 0;
-  for (uint32_t t = lo; t <= hi && t < w->m; t++) {
-    uint32_t cp = w->q[t], pos = n;
-    int dup = 0;
-    for (uint32_t x = 0; x < n; x++) dup |= w->ys[d][x] == cp;
-    if (dup) continue;
-    while (pos > 0 && w->ys[d][pos - 1] > cp) {
-      w->ys[d][pos] = w->ys[d][pos - 1];
-      pos--;
+/* The code points a child of a prefix of depth d can match, whatever the
+** prefix: row d + 1 reads q[j - 1] (match) and q[j - 2] (transposition) for
+** j in its band [d + 1 - k, d + 1 + k]. Ascending, without repeats; done
+** once per query for every depth. */
+static void child_letters(walk *w) {
+  for (uint32_t d = 0; d <= MAX_DEPTH; d++) {
+    uint32_t lo = d >= w->k + 1 ? d - w->k - 1 : 0, hi = d + w->k, n = 0;
+    for (uint32_t t = lo; t <= hi && t < w->m; t++) {
+      uint32_t cp = w->q[t], pos = n;
+      int dup = 0;
+      for (uint32_t x = 0; x < n; x++) dup |= w->ys[d][x] == cp;
+      if (dup) continue;
+      while (pos > 0 && w->ys[d][pos - 1] > cp) {
+        w->ys[d][pos] = w->ys[d][pos - 1];
+        pos--;
+      }
+      w->ys[d][pos] = cp;
+      n++;
     }
-    w->ys[d][pos] = cp;
-    n++;
+    w->nys[d] = (uint8_t)n;
   }
-  w->ny[d] = (uint8_t)n;
+}
+
+/* After row d of a split walk: decides whether a child whose code point
+** is none of ys[d] can survive. Its row is 1 + min(left, up, up-left)
+** everywhere: within k only from a cell 0 of row d, or from a cell 1 of
+** row d in column h - 1 or later (a 2 in the columns before h is pruned).
+** When it cannot, the walk jumps over every such child of the prefix with
+** one search instead of visiting each (a first letter has dozens). */
+static void target_children(walk *w, uint32_t d) {
+  const uint32_t k = w->k, m = w->m;
+  uint32_t lo = d > k ? d - k : 0, hi = d + k < m ? d + k : m;
+  w->ny[d] = 0;
+  if (d >= MAX_DEPTH || lo > hi) return;
+  for (uint32_t j = lo; j <= hi; j++)
+    if (w->rows[d][j] == 0 || (w->rows[d][j] == 1 && j + 1 >= w->h)) return;
+  w->ny[d] = w->nys[d];
 }
 
 /* First word index >= from whose string is >= key[0..n), galloping from
@@ -792,7 +797,10 @@ uint32_t fossc_typo_candidates(const fossc_index *ix, const char *plain,
   w.rows[0][w.m + 1] = (uint8_t)(w.k + 1);
   w.boff[0] = 0;
   w.ny[0] = 0;
-  if (w.h) target_children(&w, 0);
+  if (w.h) {
+    child_letters(&w);
+    target_children(&w, 0);
+  }
 
   uint32_t count = 0, valid = 0; /* rows 0..valid match cps[0..valid) */
   const char *prev = NULL;
@@ -820,7 +828,11 @@ uint32_t fossc_typo_candidates(const fossc_index *ix, const char *plain,
     const uint8_t *p = (const uint8_t *)s;
     uint32_t d = 0, off = 0, stop = 0, best = 0, jump = 0;
     while (off < slen) {
-      uint32_t cp, n = utf8_next(p + off, slen - off, &cp);
+      uint32_t cp, n = 1;
+      if (p[off] < 0x80)
+        cp = p[off];
+      else
+        n = utf8_next(p + off, slen - off, &cp);
       if (d < valid && w.cps[d] == cp) {
         d++, off += n;
         continue;
