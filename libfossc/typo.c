@@ -613,6 +613,13 @@ static const struct fossc_typo_sfx *get_sfx(const fossc_index *ix) {
   return x;
 }
 
+uint32_t fossc_typo_suffix_order(const fossc_index *ix,
+                                 const uint32_t **words) {
+  const struct fossc_typo_sfx *x = ix ? get_sfx(ix) : NULL;
+  if (words) *words = x ? x->w : NULL;
+  return x ? x->n : 0;
+}
+
 void fossc_typo_release(fossc_index *ix) {
   if (!ix) return;
   fossc_free(atomic_load(&ix->typo_sfx));

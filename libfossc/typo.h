@@ -66,6 +66,13 @@ uint32_t fossc_typo_candidates(const fossc_index *ix, const char *plain,
                                size_t len, fossc_typo_cand *out,
                                uint32_t max_out);
 
+/* The suffix order distance-2 calls use, built now if not yet: stores in
+** *words (may be NULL) the first WORDS entry of every distinct word of at
+** least FOSSC_TYPO_DIST2_CPS - 2 bytes without an ASCII digit, sorted by
+** their bytes read backwards (pointer owned by ix, valid while it is open);
+** returns their count, or 0 with *words NULL when out of memory. For tests. */
+uint32_t fossc_typo_suffix_order(const fossc_index *ix, const uint32_t **words);
+
 /* Frees what fossc_typo_candidates built for ix (its suffix order of the
 ** words, ~4 bytes per distinct word, built by the first distance-2 call).
 ** Called by fossc_index_free only. */
