@@ -13,15 +13,14 @@
 ** few completions still possible are suffixes of the query, looked up by
 ** binary search in the prefix's range (enumerate). Byte order of UTF-8
 ** equals code point order, so a byte prefix range is a code point prefix
-** range. docs/typo.md has the measurements against the alternatives.
+** range. Distance 2 splits the query (split_point): a walk that allows one
+** edit in the query's first part, plus the words ending with the rest.
+** docs/typo.md has the method and the measurements against the
+** alternatives.
 */
 #include "typo.h"
 
 #include <string.h>
-#ifdef TYPO_DEBUG
-#include <stdio.h>
-#include <time.h>
-#endif
 #include <utf8proc.h>
 
 #include "reader.h"
@@ -582,15 +581,7 @@ static const struct fossc_typo_sfx *get_sfx(const fossc_index *ix) {
       a[na++] = sfx_load(ix, e, 0);
     prev = s, prev_len = len;
   }
-#ifdef TYPO_DEBUG
-  struct timespec t0, t1;
-  clock_gettime(CLOCK_THREAD_CPUTIME_ID, &t0);
-#endif
   sfx_sort(ix, a, na, 0, 0, 0);
-#ifdef TYPO_DEBUG
-  clock_gettime(CLOCK_THREAD_CPUTIME_ID, &t1);
-  fprintf(stderr, "sort %.1f ms\n", (t1.tv_sec - t0.tv_sec) * 1e3 + (t1.tv_nsec - t0.tv_nsec) / 1e6);
-#endif
   x = (struct fossc_typo_sfx *)(void *)a;
   uint32_t *wv = (uint32_t *)(void *)a + sizeof *x / sizeof(uint32_t);
   /* element i's index moves to byte 4 * i + sizeof *x <= 8 * i once i >= 1
@@ -697,15 +688,9 @@ static uint32_t word_dist(const walk *w, const uint32_t *x, uint32_t n,
 ** at most SPLIT_MAX_TAIL words; failing that, h = SPLIT_MIN_H if its tail
 ** holds at most SPLIT_MAX_TAIL_LAST, else the plain walk. Below h = 3 the
 ** split walk is nearly as wide as the plain one. Measured: docs/typo.md. */
-#ifndef SPLIT_MAX_TAIL
 #define SPLIT_MAX_TAIL 64
-#endif
-#ifndef SPLIT_MAX_TAIL_LAST
 #define SPLIT_MAX_TAIL_LAST 2048
-#endif
-#ifndef SPLIT_MIN_H
 #define SPLIT_MIN_H 3
-#endif
 
 /* Distance 2 by pigeonhole: split q into A = q[0..h) and the rest. A word
 ** within 2 either aligns with A's columns at cost <= 1 all the way (the
@@ -724,9 +709,6 @@ static uint32_t split_point(const walk *w, const fossc_index *ix,
   if (h < SPLIT_MIN_H) return 0;
   for (; h >= SPLIT_MIN_H; h--) {
     sfx_range(ix, x, w->qb + w->qoff[h - 1], w->qlen - w->qoff[h - 1], lo, hi);
-#ifdef TYPO_DEBUG
-    fprintf(stderr, "m=%u h=%u tail=%u\n", w->m, h, *hi - *lo);
-#endif
     if (*hi - *lo <= SPLIT_MAX_TAIL) return h;
   }
   return *hi - *lo <= SPLIT_MAX_TAIL_LAST ? SPLIT_MIN_H : 0;
