@@ -1,7 +1,16 @@
 /* typobench: typo candidate latency (docs/typo.md), approach (a) trie walk of WORDS
 ** (libfossc/typo.c) vs (b) SymSpell deletion index vs (c) trigram index.
-**   bench cands DIR word...       print candidates
-**   bench bench DIR N [seed]      N typo'd dictionary words, p50/p99/max
+**   typobench cands DIR word...       print candidates
+**   typobench bench DIR N [seed]      N typo'd dictionary words, p50/p99/max
+**   typobench bench DIR N seed print  the bench's queries, one per line
+**   typobench gen DIR N [seed]        N mixed test queries, one per line
+**                                     (prefixed "1 " or "2 " by kind, see gen)
+**   typobench dump DIR FILE [max]     every candidate of every line of FILE
+**   typobench check DIR FILE          each line against brute force: the
+**                                     full sorted list, every field
+**   typobench icount DIR FILE         one call per line; under
+**                                     valgrind --tool=callgrind each call's
+**                                     instructions are dumped separately
 ** Build: make build/bench/typobench (make bench builds it too). */
 #include <stdio.h>
 #include <stdlib.h>
@@ -9,8 +18,18 @@
 #include <sys/resource.h>
 #include <xxhash.h>
 
+#include "analysis.h"
 #include "reader.h"
 #include "typo.h"
+#if defined(__has_include)
+#if __has_include(<valgrind/callgrind.h>)
+#include <valgrind/callgrind.h>
+#endif
+#endif
+#ifndef CALLGRIND_DUMP_STATS
+#define CALLGRIND_DUMP_STATS
+#define CALLGRIND_ZERO_STATS
+#endif
 
 #include <time.h>
 /* Thread CPU time: the machine is shared (load 5 on 2 cores), so wall time
@@ -201,6 +220,284 @@ static long rss_kb(void) {
   return ru.ru_maxrss;
 }
 
+/* ------------------------------------------- test queries, dumps, checks */
+#include <utf8proc.h>
+
+/* Appends code point cp (or, for cp >= 0x110000, the raw byte cp - 0x110000)
+** to o; returns bytes written. */
+static int put_cp(uint32_t cp, char *o) {
+  if (cp >= 0x110000) {
+    o[0] = (char)(cp - 0x110000);
+    return 1;
+  }
+  return (int)utf8proc_encode_char((utf8proc_int32_t)cp, (utf8proc_uint8_t *)o);
+}
+
+/* A random letter: a-z mostly, else a code point of a random non-ASCII
+** dictionary word (two-byte letters as the corpus has them). */
+static uint32_t rand_letter(const fossc_index *ix, const uint32_t *na,
+                            uint32_t nna) {
+  if (nna == 0 || rand() % 3) return (uint32_t)('a' + rand() % 26);
+  uint32_t l;
+  const char *s = fossc_ix_word_str(ix, dw[na[(uint32_t)rand() % nna]], &l);
+  for (uint32_t i = 0; i < l;) {
+    utf8proc_int32_t cp;
+    utf8proc_ssize_t n =
+        utf8proc_iterate((const utf8proc_uint8_t *)s + i, l - i, &cp);
+    if (n <= 0) break;
+    if (cp >= 0x80) return (uint32_t)cp;
+    i += (uint32_t)n;
+  }
+  return 'e';
+}
+
+/* Prints N test queries, one per line (never '\n' or NUL inside): a mix of
+** dictionary words of every kind with 0-3 random code point edits, long
+** concatenations (up to and past the 66 code point limit), random letters
+** (no candidates) and random bytes (invalid UTF-8). */
+static void gen(const fossc_index *ix, int n) {
+  uint32_t *na = malloc(sizeof *na * ndw), nna = 0;
+  for (uint32_t i = 0; i < ndw; i++) {
+    uint32_t l;
+    const char *s = fossc_ix_word_str(ix, dw[i], &l);
+    for (uint32_t j = 0; j < l; j++)
+      if ((unsigned char)s[j] >= 0x80) {
+        na[nna++] = i;
+        break;
+      }
+  }
+  for (int q = 0; q < n; q++) {
+    uint32_t cps[200], m = 0;
+    int kind = rand() % 10, edits = rand() % 4;
+    if (kind <= 6) { /* 0-3: any word; 4-6: a non-ASCII word */
+      uint32_t parts = kind == 3 ? 2 + (uint32_t)(rand() % 3) : 1;
+      for (uint32_t p = 0; p < parts; p++) {
+        uint32_t w = kind >= 4 && nna ? na[(uint32_t)rand() % nna]
+                                      : (uint32_t)rand() % ndw, l;
+        const char *s = fossc_ix_word_str(ix, dw[w], &l);
+        for (uint32_t i = 0; i < l && m < 150;) {
+          utf8proc_int32_t cp;
+          utf8proc_ssize_t k =
+              utf8proc_iterate((const utf8proc_uint8_t *)s + i, l - i, &cp);
+          if (k <= 0) break;
+          cps[m++] = (uint32_t)cp;
+          i += (uint32_t)k;
+        }
+      }
+      if (kind == 3 && m > 60 && rand() % 2) m = 60 + (uint32_t)(rand() % 12);
+    } else if (kind <= 8) { /* random letters */
+      m = 4 + (uint32_t)(rand() % 14);
+      for (uint32_t i = 0; i < m; i++) cps[i] = rand_letter(ix, na, nna);
+      edits = 0;
+    } else { /* random bytes, some of them letters */
+      m = 1 + (uint32_t)(rand() % 20);
+      for (uint32_t i = 0; i < m; i++) {
+        uint32_t b = 1 + (uint32_t)(rand() % 255);
+        if (b == '\n') b = 0xC3;
+        cps[i] = rand() % 2 ? (uint32_t)('a' + rand() % 26) : 0x110000 + b;
+      }
+      edits = 0;
+    }
+    for (int e = 0; e < edits && m > 0; e++) {
+      uint32_t pos = (uint32_t)rand() % m, t;
+      switch (rand() % 4) {
+        case 0: cps[pos] = rand_letter(ix, na, nna); break;
+        case 1:
+          if (m < 199) {
+            memmove(cps + pos + 1, cps + pos, (m - pos) * sizeof *cps);
+            cps[pos] = rand_letter(ix, na, nna);
+            m++;
+          }
+          break;
+        case 2:
+          memmove(cps + pos, cps + pos + 1, (m - pos - 1) * sizeof *cps);
+          m--;
+          break;
+        default:
+          if (pos + 1 < m) t = cps[pos], cps[pos] = cps[pos + 1], cps[pos + 1] = t;
+      }
+    }
+    char out[1000];
+    int o = 0;
+    for (uint32_t i = 0; i < m; i++) o += put_cp(cps[i], out + o);
+    if (o == 0) out[o++] = 'x';
+    fwrite(out, 1, (size_t)o, stdout);
+    putchar('\n');
+  }
+  free(na);
+}
+
+/* Reads FILE's lines into *lines (NUL-terminated, lengths in *lens). */
+static int read_lines(const char *path, char ***lines, size_t **lens) {
+  FILE *f = fopen(path, "rb");
+  if (!f) return -1;
+  int n = 0, cap = 0;
+  char *line = NULL;
+  size_t lcap = 0;
+  ssize_t r;
+  *lines = NULL, *lens = NULL;
+  while ((r = getline(&line, &lcap, f)) >= 0) {
+    if (r > 0 && line[r - 1] == '\n') r--;
+    if (n == cap) {
+      cap = cap ? cap * 2 : 1024;
+      *lines = realloc(*lines, sizeof **lines * (size_t)cap);
+      *lens = realloc(*lens, sizeof **lens * (size_t)cap);
+    }
+    (*lines)[n] = malloc((size_t)r + 1);
+    memcpy((*lines)[n], line, (size_t)r);
+    (*lines)[n][r] = 0;
+    (*lens)[n++] = (size_t)r;
+  }
+  free(line);
+  fclose(f);
+  return n;
+}
+
+static void print_cands(const char *q, size_t ql, const fossc_typo_cand *c,
+                        uint32_t n) {
+  fwrite(q, 1, ql, stdout);
+  printf("\t%u:", n);
+  for (uint32_t i = 0; i < n; i++) {
+    printf(" ");
+    fwrite(c[i].str, 1, c[i].len, stdout);
+    printf("(w=%u,n=%u,d=%u,df=%llu,len=%u)", c[i].word, c[i].nterms,
+           c[i].dist, (unsigned long long)c[i].df, c[i].len);
+  }
+  printf("\n");
+}
+
+static int dump(const fossc_index *ix, const char *path, uint32_t max) {
+  char **ls;
+  size_t *lens;
+  int n = read_lines(path, &ls, &lens);
+  if (n < 0) return 1;
+  fossc_typo_cand *c = malloc(sizeof *c * max);
+  for (int i = 0; i < n; i++)
+    print_cands(ls[i], lens[i], c, fossc_typo_candidates(ix, ls[i], lens[i], c, max));
+  return 0;
+}
+
+/* Candidate order (typo.h): distance, df descending, bytes. */
+static int cand_cmp(const void *x, const void *y) {
+  const fossc_typo_cand *a = x, *b = y;
+  if (a->dist != b->dist) return a->dist < b->dist ? -1 : 1;
+  if (a->df != b->df) return a->df > b->df ? -1 : 1;
+  int c = memcmp(a->str, b->str, a->len < b->len ? a->len : b->len);
+  if (c) return c;
+  return a->len < b->len ? -1 : a->len > b->len;
+}
+
+static int has_digit(const char *s, uint32_t l) {
+  for (uint32_t i = 0; i < l;) {
+    utf8proc_int32_t cp;
+    utf8proc_ssize_t k =
+        utf8proc_iterate((const utf8proc_uint8_t *)s + i, l - i, &cp);
+    if (k <= 0) {
+      i++;
+      continue;
+    }
+    if (utf8proc_category(cp) == UTF8PROC_CATEGORY_ND) return 1;
+    i += (uint32_t)k;
+  }
+  return 0;
+}
+
+/* Code points as typo.c counts them (an invalid byte is one). */
+static uint32_t count_cps(const char *s, uint32_t l) {
+  uint32_t n = 0;
+  for (uint32_t i = 0; i < l; n++) {
+    utf8proc_int32_t cp;
+    utf8proc_ssize_t k =
+        utf8proc_iterate((const utf8proc_uint8_t *)s + i, l - i, &cp);
+    i += k > 0 ? (uint32_t)k : 1;
+  }
+  return n;
+}
+
+/* Every line against brute force over every distinct word: the full list
+** (up to 256), every field. */
+static int check(const fossc_index *ix, const char *path) {
+  char **ls;
+  size_t *lens;
+  int n = read_lines(path, &ls, &lens);
+  if (n < 0) return 1;
+  uint8_t *wcps = malloc(ndw), *wdig = malloc(ndw);
+  for (uint32_t x = 0; x < ndw; x++) {
+    uint32_t l;
+    const char *s = fossc_ix_word_str(ix, dw[x], &l);
+    wcps[x] = (uint8_t)count_cps(s, l);
+    wdig[x] = (uint8_t)has_digit(s, l);
+  }
+  enum { MAXC = 256 };
+  fossc_typo_cand *want = malloc(sizeof *want * ndw), got[MAXC];
+  int bad = 0, elig = 0, k1 = 0, k2 = 0, empty = 0;
+  for (int i = 0; i < n; i++) {
+    uint32_t k, nw = 0;
+    const char *q = ls[i];
+    size_t ql = lens[i];
+    uint32_t ng = fossc_typo_candidates(ix, q, ql, got, MAXC);
+    if (fossc_typo_eligible(q, ql, &k)) {
+      elig++, k == 1 ? k1++ : k2++;
+      uint32_t m = count_cps(q, (uint32_t)ql);
+      for (uint32_t x = 0; x < ndw; x++) {
+        if (wdig[x] || wcps[x] + k < m || m + k < wcps[x]) continue;
+        uint32_t l;
+        const char *s = fossc_ix_word_str(ix, dw[x], &l);
+        uint32_t d = fossc_typo_distance(q, ql, s, l, k);
+        if (d < 1 || d > k) continue;
+        fossc_typo_cand *c = &want[nw++];
+        c->word = dw[x], c->str = s, c->len = l, c->dist = d;
+        c->nterms = 0, c->df = 0;
+        uint32_t end = x + 1 < ndw ? dw[x + 1] : ix->nwords;
+        for (uint32_t e = dw[x]; e < end; e++) {
+          c->df += fossc_ix_term_df(ix, fossc_ix_word_term(ix, e));
+          c->nterms++;
+        }
+      }
+      qsort(want, nw, sizeof *want, cand_cmp);
+      if (nw > MAXC) nw = MAXC;
+    }
+    if (nw == 0) empty++;
+    int ok = ng == nw;
+    for (uint32_t j = 0; ok && j < nw; j++)
+      ok = got[j].word == want[j].word && got[j].nterms == want[j].nterms &&
+           got[j].str == want[j].str && got[j].len == want[j].len &&
+           got[j].dist == want[j].dist && got[j].df == want[j].df;
+    if (!ok) {
+      bad++;
+      printf("MISMATCH got ");
+      print_cands(q, ql, got, ng);
+      printf("        want ");
+      print_cands(q, ql, want, nw);
+    }
+  }
+  printf("check: %d lines, %d eligible (k=1 %d, k=2 %d), %d with no "
+         "candidate, %d mismatches\n", n, elig, k1, k2, empty, bad);
+  return bad != 0;
+}
+
+/* One call per line, each bracketed for callgrind; prints k per line. */
+static int icount(const fossc_index *ix, const char *path) {
+  char **ls;
+  size_t *lens;
+  int n = read_lines(path, &ls, &lens);
+  if (n < 0) return 1;
+  fossc_typo_cand c[16];
+  /* The first distance-2 call builds the suffix order: timed apart. */
+  double t0 = now_us();
+  fossc_typo_candidates(ix, "warmupword", 10, c, 16);
+  fprintf(stderr, "first distance-2 call: %.0f us\n", now_us() - t0);
+  for (int i = 0; i < n; i++) {
+    uint32_t k = 0;
+    fossc_typo_eligible(ls[i], lens[i], &k);
+    CALLGRIND_ZERO_STATS;
+    fossc_typo_candidates(ix, ls[i], lens[i], c, 16);
+    CALLGRIND_DUMP_STATS;
+    printf("%u\n", k);
+  }
+  return 0;
+}
+
 int main(int argc, char **argv) {
   if (argc < 3) return 2;
   fossc_index *ix;
@@ -229,6 +526,14 @@ int main(int argc, char **argv) {
   int n = argc > 3 ? atoi(argv[3]) : 2000;
   srand(argc > 4 ? (unsigned)atoi(argv[4]) : 1);
   distinct_words(ix);
+  if (!strcmp(argv[1], "gen")) {
+    gen(ix, n);
+    return 0;
+  }
+  if (argc > 3 && !strcmp(argv[1], "dump"))
+    return dump(ix, argv[3], argc > 4 ? (uint32_t)atoi(argv[4]) : 16);
+  if (argc > 3 && !strcmp(argv[1], "check")) return check(ix, argv[3]);
+  if (argc > 3 && !strcmp(argv[1], "icount")) return icount(ix, argv[3]);
   printf("WORDS entries %u, distinct words %u, index file %s\n", ix->nwords,
          ndw, fossc_index_path(ix));
   /* sample: ASCII-letter dictionary words of 4+ letters, then one random
@@ -258,6 +563,10 @@ int main(int argc, char **argv) {
     }
     if (strlen(q) < 4) continue;
     nq++;
+  }
+  if (argc > 5 && !strcmp(argv[5], "print")) { /* the sample, for dump/check */
+    for (int i = 0; i < nq; i++) printf("%s\n", qs[i]);
+    return 0;
   }
   if (argc > 5 && !strcmp(argv[5], "verify")) {
     /* brute force over every distinct word, digits excluded */

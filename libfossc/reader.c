@@ -17,6 +17,7 @@
 
 #include "postings.h"
 #include "reader.h"
+#include "typo.h"
 
 /* CURRENT holds one short file name; anything longer is not ours. */
 #define CURRENT_MAX 64
@@ -382,6 +383,7 @@ void fossc_index_free(fossc_index *ix) {
   if (!ix || atomic_fetch_sub(&ix->refs, 1) != 1) return;
   if (ix->map) munmap((void *)ix->map, ix->map_len);
   fossc_htab_release(&ix->term_ix);
+  fossc_typo_release(ix);
   fossc_free(ix->inv_norm);
   fossc_free(ix->path);
   fossc_free(ix);

@@ -35,6 +35,9 @@ struct fossc_index {
   fossc_htab term_ix;  /* XXH3(term) -> term index, built at open */
   fossc_lexicon lex;   /* translation lexicon (section TRANS), if any */
   int has_lex;
+  /* typo.c's suffix order of WORDS, built on first use and shared
+  ** (owned; released by fossc_typo_release) */
+  _Atomic(struct fossc_typo_sfx *) typo_sfx;
 };
 
 /* Term entry accessors (no checks: fossc_index_open validated every entry,

@@ -6,9 +6,12 @@
 ** words sharing a prefix are a contiguous range, so one row of the edit
 ** distance table per prefix character serves every word under that prefix,
 ** and a prefix whose row minimum already exceeds the allowed distance is
-** skipped with one galloping search. It needs no structure beyond the
-** mapped index (no memory at open time) and no heap at query time; see
-** docs/typo.md for the measurements behind this choice.
+** skipped with one galloping search. Distance 2 splits the query in two
+** (pigeonhole): a walk allowing one edit in the first part, and the words
+** ending with the second part, found in a suffix order of the words built
+** by the first distance-2 call (4 bytes a word, shared, freed with the
+** index). Nothing is built at open time; see docs/typo.md for the method
+** and the measurements behind it.
 **
 ** Distance: optimal string alignment (Damerau-Levenshtein where an adjacent
 ** transposition costs 1 and no substring is edited twice), over Unicode
@@ -61,10 +64,25 @@ int fossc_typo_eligible(const char *plain, size_t len, uint32_t *max_dist);
 ** out[0..return value), sorted by distance ascending, then df descending,
 ** then word bytes ascending. Excluded: the query word itself and words that
 ** contain a digit. out is owned by the caller; its str pointers point into
-** ix. Uses no heap (about 5 KB of stack); thread-safe on a shared index. */
+** ix. Uses about 8 KB of stack and no heap, except that the first call
+** with distance 2 on an index builds its suffix order (see
+** fossc_typo_suffix_order; without memory for it, the slower walk gives
+** the same result); thread-safe on a shared index. */
 uint32_t fossc_typo_candidates(const fossc_index *ix, const char *plain,
                                size_t len, fossc_typo_cand *out,
                                uint32_t max_out);
+
+/* The suffix order distance-2 calls use, built now if not yet: stores in
+** *words (may be NULL) the first WORDS entry of every distinct word of at
+** least FOSSC_TYPO_DIST2_CPS - 2 bytes without an ASCII digit, sorted by
+** their bytes read backwards (pointer owned by ix, valid while it is open);
+** returns their count, or 0 with *words NULL when out of memory. For tests. */
+uint32_t fossc_typo_suffix_order(const fossc_index *ix, const uint32_t **words);
+
+/* Frees what fossc_typo_candidates built for ix (its suffix order of the
+** words, ~4 bytes per distinct word, built by the first distance-2 call).
+** Called by fossc_index_free only. */
+void fossc_typo_release(fossc_index *ix);
 
 /* Edit distance (optimal string alignment, over code points) between two
 ** UTF-8 strings, capped: returns min(distance, cap + 1). Strings longer than

@@ -322,6 +322,300 @@ TEST(matches_reference_on_dense_dictionary) {
   CHECK(nonempty > 500);
 }
 
+/* Builds an index in tmpdir/name from one document per body; NULL on
+** failure. */
+static fossc_index *build_bodies(const char *name, const char *const *bodies,
+                                 unsigned n) {
+  char dir[300];
+  snprintf(dir, sizeof dir, "%s/%s", tmpdir, name);
+  fossc_writer *wr;
+  fossc_error err = {0};
+  if (fossc_writer_create(NULL, &wr, &err)) return NULL;
+  for (unsigned d = 0; d < n; d++) {
+    char id[16];
+    snprintf(id, sizeof id, "d%u", d);
+    fossc_doc doc = {id, "", "t", bodies[d], strlen(id), 0, 1,
+                     strlen(bodies[d]), FOSSC_LANG_UNKNOWN};
+    if (fossc_writer_add(wr, &doc, &err)) {
+      fossc_writer_free(wr);
+      return NULL;
+    }
+  }
+  int rc = fossc_writer_finish(wr, dir, NULL, &err);
+  fossc_writer_free(wr);
+  fossc_index *dx = NULL;
+  if (rc || fossc_index_open(dir, &dx, &err)) return NULL;
+  return dx;
+}
+
+/* fossc_typo_candidates against the reference, every field. */
+static int same_as_reference(const fossc_index *dx, const char *q,
+                             size_t qlen, uint32_t cap) {
+  fossc_typo_cand got[MAXC], want[MAXC];
+  char z[300];
+  if (qlen >= sizeof z) return 0;
+  memcpy(z, q, qlen);
+  z[qlen] = 0;
+  uint32_t ng = fossc_typo_candidates(dx, q, qlen, got, cap);
+  uint32_t nw = reference(dx, z, want, cap);
+  int same = ng == nw;
+  for (uint32_t i = 0; same && i < ng; i++)
+    same = got[i].word == want[i].word && got[i].dist == want[i].dist &&
+           got[i].df == want[i].df && got[i].nterms == want[i].nterms &&
+           got[i].str == want[i].str && got[i].len == want[i].len;
+  if (!same) fprintf(stderr, "  %s: %u candidates, reference %u\n", z, ng, nw);
+  return same;
+}
+
+/* The suffix order holds exactly the distinct eligible words, strictly
+** ascending by reversed bytes. */
+static int suffix_order_ok(const fossc_index *dx) {
+  const uint32_t *w;
+  uint32_t n = fossc_typo_suffix_order(dx, &w), want = 0;
+  if (!w) return 0;
+  for (uint32_t e = 0; e < dx->nwords; e++) {
+    uint32_t len, plen;
+    const char *s = fossc_ix_word_str(dx, e, &len);
+    if (e > 0) {
+      const char *p = fossc_ix_word_str(dx, e - 1, &plen);
+      if (plen == len && memcmp(p, s, len) == 0) continue;
+    }
+    int digit = 0;
+    for (uint32_t i = 0; i < len; i++) digit |= s[i] >= '0' && s[i] <= '9';
+    want += !digit && len >= FOSSC_TYPO_DIST2_CPS - 2;
+  }
+  if (n != want) return 0;
+  for (uint32_t i = 0; i < n; i++) {
+    uint32_t len;
+    const char *s = fossc_ix_word_str(dx, w[i], &len);
+    if (w[i] > 0) { /* a first entry */
+      uint32_t plen;
+      const char *p = fossc_ix_word_str(dx, w[i] - 1, &plen);
+      if (plen == len && memcmp(p, s, len) == 0) return 0;
+    }
+    if (i == 0) continue;
+    uint32_t plen;
+    const char *p = fossc_ix_word_str(dx, w[i - 1], &plen);
+    int c = 0;
+    for (uint32_t j = 0; c == 0; j++) {
+      int a = j < plen ? (unsigned char)p[plen - 1 - j] + 1 : 0;
+      int b = j < len ? (unsigned char)s[len - 1 - j] + 1 : 0;
+      c = a - b;
+      if (a == 0 && b == 0) break;
+    }
+    if (c >= 0) return 0;
+  }
+  return 1;
+}
+
+TEST(suffix_order) {
+  CHECK(suffix_order_ok(ix));
+  /* built once, then shared */
+  const uint32_t *a, *b;
+  fossc_typo_suffix_order(ix, &a);
+  fossc_typo_suffix_order(ix, &b);
+  CHECK(a == b);
+  CHECK(fossc_typo_suffix_order(NULL, &a) == 0 && a == NULL);
+}
+
+/* Distance 2 through every path of the split walk: long words over a small
+** alphabet (shared endings, so tails of every size, down to the plain walk
+** when an ending is too common), edits at every position including
+** transpositions across the split, and a two-byte letter. */
+TEST(distance_two_matches_reference) {
+  static const char *const alpha[] = {"a", "b", "c", "d", "e", "ж"};
+  enum { NA = 6, NDOC = 30, PER = 40 };
+  unsigned seed = 777;
+  static char bodies[NDOC][PER * 40];
+  const char *bp[NDOC];
+  char words[NDOC * PER][40];
+  unsigned nw = 0;
+  for (unsigned d = 0; d < NDOC; d++) {
+    bodies[d][0] = 0;
+    for (unsigned j = 0; j < PER; j++) {
+      char *w = words[nw++];
+      unsigned n = 6 + (unsigned)rand_r(&seed) % 9;
+      /* few letters first, any letter after: shared prefixes and endings */
+      w[0] = 0;
+      for (unsigned i = 0; i < n; i++)
+        strcat(w, alpha[rand_r(&seed) % (i < 3 || i + 3 >= n ? 3 : NA)]);
+      strcat(bodies[d], w);
+      strcat(bodies[d], " ");
+    }
+    bp[d] = bodies[d];
+  }
+  fossc_index *dx = build_bodies("long", bp, NDOC);
+  CHECK(dx != NULL);
+  if (!dx) return;
+  CHECK(suffix_order_ok(dx));
+  unsigned bad = 0, found = 0;
+  for (int t = 0; t < 3000; t++) {
+    /* a dictionary word with 0-3 code point edits */
+    uint32_t cps[64], m = 0;
+    const char *w = words[(unsigned)rand_r(&seed) % nw];
+    for (const unsigned char *p = (const unsigned char *)w; *p;) {
+      uint32_t c = *p++;
+      if (c >= 0x80) c = (c & 0x1F) << 6 | (*p++ & 0x3F);
+      cps[m++] = c;
+    }
+    int edits = rand_r(&seed) % 4;
+    for (int e = 0; e < edits && m > 1; e++) {
+      uint32_t pos = (uint32_t)rand_r(&seed) % m, letter;
+      const char *a = alpha[rand_r(&seed) % NA];
+      letter = (unsigned char)a[0] < 0x80
+                   ? (unsigned char)a[0]
+                   : ((unsigned char)a[0] & 0x1Fu) << 6 |
+                         ((unsigned char)a[1] & 0x3Fu);
+      switch (rand_r(&seed) % 4) {
+        case 0: cps[pos] = letter; break;
+        case 1:
+          memmove(cps + pos + 1, cps + pos, (m - pos) * sizeof *cps);
+          cps[pos] = letter, m++;
+          break;
+        case 2: memmove(cps + pos, cps + pos + 1, (m - pos - 1) * sizeof *cps), m--; break;
+        default:
+          if (pos + 1 < m) {
+            uint32_t x = cps[pos];
+            cps[pos] = cps[pos + 1], cps[pos + 1] = x;
+          }
+      }
+    }
+    char q[200];
+    size_t n = 0;
+    for (uint32_t i = 0; i < m; i++) {
+      if (cps[i] < 0x80) {
+        q[n++] = (char)cps[i];
+      } else {
+        q[n++] = (char)(0xC0 | cps[i] >> 6);
+        q[n++] = (char)(0x80 | (cps[i] & 0x3F));
+      }
+    }
+    uint32_t k;
+    if (!fossc_typo_eligible(q, n, &k) || k != 2) continue;
+    fossc_typo_cand c[1];
+    found += fossc_typo_candidates(dx, q, n, c, 1) > 0;
+    if (!same_as_reference(dx, q, n, MAXC) || !same_as_reference(dx, q, n, 3))
+      bad++;
+  }
+  CHECK_MSG(bad == 0, "%u queries differ from the reference", bad);
+  CHECK(found > 500);
+  fossc_index_free(dx);
+}
+
+TEST(edge_indexes) {
+  /* no words at all */
+  const char *empty[] = {"1 2 3"};
+  fossc_index *dx = build_bodies("empty", empty, 1);
+  CHECK(dx != NULL);
+  if (dx) {
+    fossc_typo_cand c[4];
+    CHECK(fossc_typo_candidates(dx, "abcdefgh", 8, c, 4) == 0);
+    CHECK(suffix_order_ok(dx));
+    fossc_index_free(dx);
+  }
+  /* one word */
+  const char *one[] = {"abcdefghij"};
+  dx = build_bodies("one", one, 1);
+  CHECK(dx != NULL);
+  if (dx) {
+    CHECK(suffix_order_ok(dx));
+    CHECK(same_as_reference(dx, "abcdefgihj", 10, 4));
+    CHECK(same_as_reference(dx, "bacdefghji", 10, 4)); /* two transpositions */
+    CHECK(same_as_reference(dx, "abcdxfghiy", 10, 4));
+    CHECK(same_as_reference(dx, "abcdefghij", 10, 4)); /* itself: none */
+    CHECK(same_as_reference(dx, "zzzzzzzzzz", 10, 4));
+    fossc_index_free(dx);
+  }
+  /* the first and last words of WORDS and of the suffix order, the longest
+  ** word (64 bytes) against queries of 66 code points, invalid UTF-8 */
+  char w64[65], body[400];
+  memset(w64, 'q', 64);
+  w64[64] = 0;
+  snprintf(body, sizeof body,
+           "aaaaaaaa aaaaaaab zzzzzzzz zzzzzzzy baaaaaaa yzzzzzzz жжжжжжжж "
+           "ажжжжжжж %s", w64);
+  const char *ends[] = {body};
+  dx = build_bodies("ends", ends, 1);
+  CHECK(dx != NULL);
+  if (dx) {
+    CHECK(suffix_order_ok(dx));
+    static const char *const qs[] = {
+        "aaaaaaaa", "aaaaaaaaa", "aaaaaaa", "aaaaaaab", "abaaaaaa",
+        "zzzzzzzz", "zzzzzzzzz", "zzzzzzyz", "zzzzzzz",  "жжжжжжжж",
+        "жжжжжжжа", "жажжжжжж", "aaaaaaa\xff", "\xffzzzzzzz",
+        "zzzzzz\xe4\xb8", "жжжж\xd0жжжж"};
+    for (size_t i = 0; i < sizeof qs / sizeof *qs; i++)
+      CHECK_MSG(same_as_reference(dx, qs[i], strlen(qs[i]), MAXC), "%s", qs[i]);
+    char q[80];
+    memset(q, 'q', sizeof q);
+    CHECK(same_as_reference(dx, q, 66, MAXC)); /* 64 + 2 insertions */
+    fossc_typo_cand c[2];
+    CHECK(fossc_typo_candidates(dx, q, 66, c, 2) == 1 && c[0].dist == 2);
+    CHECK(fossc_typo_candidates(dx, q, 67, c, 2) == 0); /* not eligible */
+    q[10] = 'x', q[50] = 'y';
+    CHECK(same_as_reference(dx, q, 64, MAXC));
+    CHECK(same_as_reference(dx, q, 65, MAXC));
+    fossc_index_free(dx);
+  }
+}
+
+/* Common endings: a tail too long for the split's first choices (h moves
+** left), too long even at h = 3 (the plain walk), and buckets so deep that
+** the suffix order's radix sort hands them to its Shell sort. */
+TEST(common_endings) {
+  static char body[200000];
+  const char *l13 = "abcdefghijklm";
+  size_t n = 0;
+  for (int a = 0; a < 13; a++)
+    for (int b = 0; b < 13; b++)
+      for (int c = 0; c < 13; c++)
+        n += (size_t)snprintf(body + n, sizeof body - n, "%c%c%cbcdefgh ",
+                              l13[a], l13[b], l13[c]);
+  for (int a = 0; a < 13; a++)
+    for (int b = 0; b < 5; b++)
+      n += (size_t)snprintf(body + n, sizeof body - n,
+                            "%c%cqwertyuiopasdfghjklzxcvb ", l13[a], l13[b]);
+  const char *bodies[] = {body};
+  fossc_index *dx = build_bodies("endings", bodies, 1);
+  CHECK(dx != NULL);
+  if (!dx) return;
+  CHECK(suffix_order_ok(dx));
+  static const char *const qs[] = {
+      "xybcdefgh",   "xyzbcdefgh", "abcbcdefgh", "abxbcdefgh", "acbbcdefg",
+      "aabcdefhg",   "mmmbcdefghh", "kqwertyuiopasdfghjklzxcvb",
+      "abqwertyuiopasdfghjklzxcbv", "baqwertyuopasdfghjklzxcvb",
+      "abcqwertyuiopasdfghjklzxcv"};
+  for (size_t i = 0; i < sizeof qs / sizeof *qs; i++) {
+    CHECK_MSG(same_as_reference(dx, qs[i], strlen(qs[i]), MAXC), "%s", qs[i]);
+    CHECK_MSG(same_as_reference(dx, qs[i], strlen(qs[i]), 5), "%s", qs[i]);
+  }
+  fossc_index_free(dx);
+}
+
+/* Concurrent first calls: one suffix order wins, the others are freed. */
+#include <pthread.h>
+static void *typo_thread(void *arg) {
+  fossc_index *dx = arg;
+  fossc_typo_cand c[4];
+  for (int i = 0; i < 50; i++)
+    fossc_typo_candidates(dx, "shanghaix", 9, c, 4);
+  return NULL;
+}
+
+TEST(concurrent_first_calls) {
+  char dir[300];
+  snprintf(dir, sizeof dir, "%s/ix", tmpdir);
+  fossc_index *dx;
+  fossc_error err = {0};
+  CHECK(fossc_index_open(dir, &dx, &err) == 0);
+  pthread_t th[4];
+  for (int i = 0; i < 4; i++) pthread_create(&th[i], NULL, typo_thread, dx);
+  for (int i = 0; i < 4; i++) pthread_join(th[i], NULL);
+  CHECK(suffix_order_ok(dx));
+  CHECK_STR(cands("shanghia", 3), "shanghai:1");
+  fossc_index_free(dx);
+}
+
 TEST(distance_function) {
   CHECK(fossc_typo_distance("ca", 2, "abc", 3, 5) == 3); /* OSA, not DL */
   CHECK(fossc_typo_distance("abcd", 4, "acbd", 4, 5) == 1);
@@ -351,6 +645,11 @@ int main(void) {
   RUN(utf8_input);
   RUN(matches_reference_model);
   RUN(matches_reference_on_dense_dictionary);
+  RUN(suffix_order);
+  RUN(distance_two_matches_reference);
+  RUN(edge_indexes);
+  RUN(common_endings);
+  RUN(concurrent_first_calls);
   RUN(distance_function);
   fossc_index_free(ix);
   char cmd[400];
