@@ -251,6 +251,7 @@ static int add_prefix_alts(fossc_searcher *s, const char *plain, size_t n) {
   }
   /* Each term once (several spellings share a stem), then by frequency. */
   uint32_t m = s->nalts - first, u = 0;
+  if (m == 0) return 0; /* no word has the prefix (s->alts may be NULL) */
   qsort(s->alts + first, m, sizeof *s->alts, cmp_alt_term);
   for (uint32_t i = 0; i < m; i++)
     if (u == 0 || s->alts[first + i].term != s->alts[first + u - 1].term)

@@ -147,6 +147,14 @@ TEST(paging_is_consistent) {
 }
 
 TEST(odd_queries_do_not_crash) {
+  /* A prefix no word has, as the first query of a searcher (its arrays
+  ** still empty): fuzz_query found a qsort of a NULL array here. */
+  fossc_searcher *fresh;
+  CHECK(fossc_searcher_create(&fresh, &err) == FOSSC_OK);
+  fossc_search_req pr = {"zzqx*", 5, 10, 0, 0, 0, 0};
+  int prc = fossc_search(fresh, ix, &pr, &res, &err);
+  fossc_searcher_free(fresh);
+  CHECK(prc == 0 && res.count == 0);
   const char *odd[] = {"", " ", "\"", "\"\"", "-", "+", "*", "**", "a*", "~A",
                        "Hamlet: Act 1", "-solar", "+", "\"the of\"", "the",
                        "lang:", "lang:es", "\xff\xfe\xfd", "ab\0cd", "((((",
