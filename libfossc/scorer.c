@@ -373,32 +373,36 @@ static uint32_t mark_nonessential(fossc_searcher *s, float theta,
   return marked;
 }
 
-static void drv_sift_down(fossc_pcursor **h, uint32_t n, uint32_t i) {
-  fossc_pcursor *x = h[i];
+static void drv_sift_down(fossc_drv *h, uint32_t n, uint32_t i) {
+  fossc_drv x = h[i];
   for (;;) {
     uint32_t l = 2 * i + 1, m = l;
     if (l >= n) break;
-    if (l + 1 < n && h[l + 1]->doc < h[l]->doc) m = l + 1;
-    if (h[m]->doc >= x->doc) break;
+    if (l + 1 < n && h[l + 1].doc < h[l].doc) m = l + 1;
+    if (h[m].doc >= x.doc) break;
     h[i] = h[m];
     i = m;
   }
   h[i] = x;
 }
 
-static void drv_push(fossc_searcher *s, fossc_pcursor *c) {
+/* Pushes cursor cur (not exhausted) at its current document. */
+static void drv_push(fossc_searcher *s, uint32_t cur) {
+  fossc_drv e = {s->cursors[cur].doc, cur};
   uint32_t i = s->ndrv++;
-  while (i > 0 && s->drv[(i - 1) / 2]->doc > c->doc) {
+  while (i > 0 && s->drv[(i - 1) / 2].doc > e.doc) {
     s->drv[i] = s->drv[(i - 1) / 2];
     i = (i - 1) / 2;
   }
-  s->drv[i] = c;
+  s->drv[i] = e;
 }
 
-/* Drops exhausted drivers and restores the heap after cursors moved. */
+/* Reads the drivers' documents again after their cursors moved, drops the
+** exhausted ones and restores the heap. */
 static void drv_heapify(fossc_searcher *s) {
   for (uint32_t i = 0; i < s->ndrv;) {
-    if (s->drv[i]->doc == FOSSC_DOC_END)
+    s->drv[i].doc = s->cursors[s->drv[i].cur].doc;
+    if (s->drv[i].doc == FOSSC_DOC_END)
       s->drv[i] = s->drv[--s->ndrv];
     else
       i++;
@@ -428,8 +432,11 @@ static int build_drivers(fossc_searcher *s) {
     for (uint32_t p = 0; p < c->nparts; p++) {
       const part *pt = &s->parts[c->part0 + p];
       for (uint32_t a = 0; a < pt->nalt; a++) {
-        fossc_pcursor *cur = &s->cursors[s->alts[pt->alt0 + a].cursor];
-        if (cur->doc != FOSSC_DOC_END) s->drv[s->ndrv++] = cur;
+        uint32_t ci = s->alts[pt->alt0 + a].cursor;
+        if (s->cursors[ci].doc != FOSSC_DOC_END) {
+          s->drv[s->ndrv].doc = s->cursors[ci].doc;
+          s->drv[s->ndrv++].cur = ci;
+        }
       }
     }
   }
@@ -683,7 +690,7 @@ static int run_single(fossc_searcher *s, uint32_t depth, fossc_lang lang,
   uint64_t total = 0;
   int pruned = 0;
   while (s->ndrv) {
-    uint32_t doc = s->drv[0]->doc;
+    uint32_t doc = s->drv[0].doc;
     if (prune && s->heap_n == depth && window_skips(s, doc, 0, &win)) {
       pruned = 1;
       if (win.end >= FOSSC_DOC_END - 1) break;
@@ -692,8 +699,8 @@ static int run_single(fossc_searcher *s, uint32_t depth, fossc_lang lang,
       continue;
     }
     uint32_t n = 0;
-    while (s->ndrv && s->drv[0]->doc == doc) {
-      uint32_t v = (uint32_t)(s->drv[0] - s->cursors), j = n++;
+    while (s->ndrv && s->drv[0].doc == doc) {
+      uint32_t v = s->drv[0].cur, j = n++;
       while (j > 0 && s->popped[j - 1] > v) { /* alternative order */
         s->popped[j] = s->popped[j - 1];
         j--;
@@ -714,8 +721,8 @@ static int run_single(fossc_searcher *s, uint32_t depth, fossc_lang lang,
       }
     }
     for (uint32_t j = 0; j < n; j++) {
-      fossc_pcursor *c = &s->cursors[s->popped[j]];
-      if (fossc_pcursor_next(c) != FOSSC_DOC_END) drv_push(s, c);
+      if (fossc_pcursor_next(&s->cursors[s->popped[j]]) != FOSSC_DOC_END)
+        drv_push(s, s->popped[j]);
     }
   }
   *total_out = total;
@@ -834,7 +841,7 @@ int fossc_scorer_run(fossc_searcher *s, uint32_t k, fossc_lang lang,
         if (nness) pruned = 1;
         if (nness != was) build_drivers(s); /* shrinks: cannot fail */
       }
-      doc = s->ndrv ? s->drv[0]->doc : FOSSC_DOC_END;
+      doc = s->ndrv ? s->drv[0].doc : FOSSC_DOC_END;
       if (doc == FOSSC_DOC_END) break;
       for (uint32_t i = 0; i < s->nness; i++)
         fossc_pcursor_seek(&s->cursors[s->ness[i]], doc);
@@ -848,8 +855,8 @@ int fossc_scorer_run(fossc_searcher *s, uint32_t k, fossc_lang lang,
       /* The cursors on doc: drivers popped off the heap, then the
       ** non-essential ones that the seek above left on it. */
       s->nat = 0;
-      while (s->ndrv && s->drv[0]->doc == doc) {
-        s->popped[s->nat] = (uint32_t)(s->drv[0] - s->cursors);
+      while (s->ndrv && s->drv[0].doc == doc) {
+        s->popped[s->nat] = s->drv[0].cur;
         s->at[s->nat] = s->popped[s->nat];
         s->nat++;
         s->drv[0] = s->drv[--s->ndrv];
@@ -898,10 +905,9 @@ int fossc_scorer_run(fossc_searcher *s, uint32_t k, fossc_lang lang,
     }
     /* Non-essential cursors sit on doc at most: they are sought, not
     ** stepped, so only the drivers move on. */
-    for (uint32_t i = 0; i < npopped; i++) {
-      fossc_pcursor *c = &s->cursors[s->popped[i]];
-      if (fossc_pcursor_next(c) != FOSSC_DOC_END) drv_push(s, c);
-    }
+    for (uint32_t i = 0; i < npopped; i++)
+      if (fossc_pcursor_next(&s->cursors[s->popped[i]]) != FOSSC_DOC_END)
+        drv_push(s, s->popped[i]);
   }
   s->use_at = 0;
   if (any_corrupt(s))

@@ -121,6 +121,12 @@ typedef struct concept {
   int nonessential;
 } concept;
 
+/* A driver of the disjunctive walk: its cursor's current document, and
+** the cursor (index into s->cursors). */
+typedef struct fossc_drv {
+  uint32_t doc, cur;
+} fossc_drv;
+
 typedef struct heap_ent {
   float score;
   uint32_t doc;
@@ -170,7 +176,8 @@ struct fossc_searcher {
   /* cursors that drive the disjunctive walk: positive, essential concepts'
   ** cursors not yet exhausted (a flat array: the walk reads them twice per
   ** document) */
-  fossc_pcursor **drv; /* a min-heap on doc */
+  struct fossc_drv *drv; /* a min-heap on doc (the doc kept in the entry:
+                            comparing never touches the cursors) */
   uint32_t ndrv, drv_cap;
   /* cursors on the current document in the disjunctive walk (alternative
   ** indices; drivers popped from the heap first), so that scoring reads
