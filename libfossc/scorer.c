@@ -674,6 +674,10 @@ int fossc_scorer_cmp_desc(const void *a, const void *b) {
 }
 
 /* ------------------------------------------------------------ walk */
+/* Cursors above which run_single does without block-max windows (measured
+** on the medium corpus's prefix queries, docs/performance.md). */
+#define WINDOW_MAX_CURSORS 48
+
 /* The walk of one word or prefix concept and nothing else (term and prefix
 ** queries, 40% of the benchmark's): fossc_scorer_run's disjunctive walk
 ** without what only several concepts need (coordination is 1, no
@@ -689,9 +693,13 @@ static int run_single(fossc_searcher *s, uint32_t depth, fossc_lang lang,
   window win = {0, 0, 0};
   uint64_t total = 0;
   int pruned = 0;
+  /* A window ends at the first block end among the cursors: with hundreds
+  ** of them (a short prefix) it is a few documents long, and computing its
+  ** bound costs more than it saves. */
+  int windows = prune && s->ncursors <= WINDOW_MAX_CURSORS;
   while (s->ndrv) {
     uint32_t doc = s->drv[0].doc;
-    if (prune && s->heap_n == depth && window_skips(s, doc, 0, &win)) {
+    if (windows && s->heap_n == depth && window_skips(s, doc, 0, &win)) {
       pruned = 1;
       if (win.end >= FOSSC_DOC_END - 1) break;
       seek_positive(s, win.end + 1);
