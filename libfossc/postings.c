@@ -449,6 +449,11 @@ static const uint8_t *skip_varints(const uint8_t *p, const uint8_t *end,
 }
 
 uint32_t fossc_pcursor_positions(fossc_pcursor *c, const uint32_t **out) {
+  return fossc_pcursor_positions_upto(c, UINT32_MAX, out);
+}
+
+uint32_t fossc_pcursor_positions_upto(fossc_pcursor *c, uint32_t limit,
+                                      const uint32_t **out) {
   *out = NULL;
   if (c->doc == FOSSC_DOC_END) return 0;
   if (!c->pos_scanned) {
@@ -508,7 +513,8 @@ uint32_t fossc_pcursor_positions(fossc_pcursor *c, const uint32_t **out) {
   }
   const uint8_t *p = c->pos_cur;
   uint64_t acc = 0, v; /* the first position is stored as is: 0 + v */
-  for (uint32_t j = 0; j < cnt;) {
+  uint32_t j = 0;
+  while (j < cnt) {
     /* Eight one-byte gaps at once (frequent words: most gaps < 128). */
     if (cnt - j >= 8 && c->pos_end - p >= 8) {
       uint64_t w;
@@ -524,6 +530,7 @@ uint32_t fossc_pcursor_positions(fossc_pcursor *c, const uint32_t **out) {
         }
         p += 8;
         j += 8;
+        if (acc > limit) break;
         continue;
       }
     }
@@ -537,7 +544,8 @@ uint32_t fossc_pcursor_positions(fossc_pcursor *c, const uint32_t **out) {
       return 0;
     }
     c->pos[j++] = (uint32_t)acc;
+    if (acc > limit) break;
   }
   *out = c->pos;
-  return cnt;
+  return j;
 }

@@ -102,6 +102,10 @@ uint32_t fossc_pcursor_seek(fossc_pcursor *c, uint32_t target);
 ** first). *out valid until the cursor moves. Returns the count; 0 and
 ** c->corrupt on a decoding error. */
 uint32_t fossc_pcursor_positions(fossc_pcursor *c, const uint32_t **out);
+/* The same, decoding only as far as needed: the positions up to and
+** including the first one above limit (or all, if none is). */
+uint32_t fossc_pcursor_positions_upto(fossc_pcursor *c, uint32_t limit,
+                                      const uint32_t **out);
 /* The stored maximum BM25F saturation of the current block. */
 float fossc_pcursor_block_max(const fossc_pcursor *c);
 /* The largest stored block maximum of the whole list (a bound on any of
