@@ -23,6 +23,7 @@
 
 #include "net.h"
 #include "searchd.h"
+#include "typo.h"
 
 void fossc_sd_log(const char *fmt, ...) {
   char line[1024];
@@ -58,6 +59,14 @@ fossc_index *fossc_sd_acquire_index(fossc_sd_server *srv) {
   return fossc_sd_acquire_index_gen(srv, &gen);
 }
 
+/* Builds what the first query of some kind would otherwise build on the
+** index it runs on (typo.c's suffix order: 18-30 ms on the medium corpus),
+** before the index serves, so that no client waits for it. Without memory
+** for it, typo corrections take the slower walk: nothing to report. */
+static void warm_index(const fossc_index *ix) {
+  (void)fossc_typo_suffix_order(ix, NULL);
+}
+
 int fossc_sd_reload(fossc_sd_server *srv, const char *why, uint32_t *docs,
                     fossc_error *err) {
   pthread_mutex_lock(&srv->reload_lock);
@@ -70,6 +79,7 @@ int fossc_sd_reload(fossc_sd_server *srv, const char *why, uint32_t *docs,
     pthread_mutex_unlock(&srv->reload_lock);
     return rc;
   }
+  warm_index(nix);
   pthread_mutex_lock(&srv->index_lock);
   fossc_index *old = srv->index;
   srv->index = nix;
@@ -295,6 +305,7 @@ int main(int argc, char **argv) {
             err.msg);
     return 2;
   }
+  warm_index(srv.index);
   int status = 2;
   main_ctx m = {&srv, NULL, NULL};
   struct event *sigs[3] = {NULL, NULL, NULL};

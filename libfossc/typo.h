@@ -76,7 +76,8 @@ uint32_t fossc_typo_candidates(const fossc_index *ix, const char *plain,
 ** *words (may be NULL) the first WORDS entry of every distinct word of at
 ** least FOSSC_TYPO_DIST2_CPS - 2 bytes without an ASCII digit, sorted by
 ** their bytes read backwards (pointer owned by ix, valid while it is open);
-** returns their count, or 0 with *words NULL when out of memory. For tests. */
+** returns their count, or 0 with *words NULL when out of memory. For tests,
+** and for fossc-searchd, which builds it before an index serves. */
 uint32_t fossc_typo_suffix_order(const fossc_index *ix, const uint32_t **words);
 
 /* Frees what fossc_typo_candidates built for ix (its suffix order of the
