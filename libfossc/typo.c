@@ -205,11 +205,28 @@ static int has_prefix(const fossc_index *ix, uint32_t w, const char *p,
   return 1;
 }
 
-/* First word index after `from` (which has the prefix p[0..n)) without that
-** prefix. Galloping: most pruned ranges are short, so their cost is a few
-** comparisons; long ones (a whole first letter) cost a logarithm. */
-static uint32_t skip_prefix(const fossc_index *ix, uint32_t from, const char *p,
-                            uint32_t n) {
+/* Whether word w no longer has the prefix key[0..n). */
+static int lacks_prefix(const fossc_index *ix, uint32_t w, const void *key,
+                        uint32_t n) {
+  return !has_prefix(ix, w, key, n);
+}
+
+/* Whether word w sorts at or after key[0..n). */
+static int at_or_after(const fossc_index *ix, uint32_t w, const void *key,
+                       uint32_t n) {
+  uint32_t len;
+  const char *s = fossc_ix_word_str(ix, w, &len);
+  int c = memcmp(s, key, len < n ? len : n);
+  return c > 0 || (c == 0 && len >= n);
+}
+
+/* First word index after `from` for which past() holds (nwords if none);
+** past must be false at `from` and, over WORDS, false then true. Galloping:
+** the wanted word is usually a few entries on (pruned ranges are short),
+** and a long range (a whole first letter) costs a logarithm. */
+static uint32_t gallop(const fossc_index *ix, uint32_t from,
+                       int (*past)(const fossc_index *, uint32_t, const void *, uint32_t),
+                       const void *key, uint32_t n) {
   uint32_t lo = from, step = 1, hi;
   for (;;) {
     hi = from + step;
@@ -217,19 +234,25 @@ static uint32_t skip_prefix(const fossc_index *ix, uint32_t from, const char *p,
       hi = ix->nwords;
       break;
     }
-    if (!has_prefix(ix, hi, p, n)) break;
+    if (past(ix, hi, key, n)) break;
     lo = hi;
     step *= 2;
   }
-  /* lo has the prefix, hi does not (or is the end). */
+  /* past() is false at lo and true at hi (or hi is the end). */
   while (hi - lo > 1) {
     uint32_t mid = lo + (hi - lo) / 2;
-    if (has_prefix(ix, mid, p, n))
-      lo = mid;
-    else
+    if (past(ix, mid, key, n))
       hi = mid;
+    else
+      lo = mid;
   }
   return hi;
+}
+
+/* First word index after `from` (which has the prefix p[0..n)) without it. */
+static uint32_t skip_prefix(const fossc_index *ix, uint32_t from, const char *p,
+                            uint32_t n) {
+  return gallop(ix, from, lacks_prefix, p, n);
 }
 
 /* Writes the UTF-8 encoding of cp at *o (room for 4 bytes); returns bytes. */
@@ -421,25 +444,12 @@ static void target_children(walk *w, uint32_t d) {
   w->ny[d] = w->nys[d];
 }
 
-/* First word index >= from whose string is >= key[0..n), galloping from
-** `from`: the next wanted child is usually near. */
+/* First word index >= from whose string is >= key[0..n): the next wanted
+** child is usually near. */
 static uint32_t gallop_lower_bound(const fossc_index *ix, uint32_t from,
                                    const uint8_t *key, uint32_t n) {
-  uint32_t lo = from, step = 1, hi;
-  for (;;) {
-    hi = from + step;
-    if (hi >= ix->nwords || hi < from) {
-      hi = ix->nwords;
-      break;
-    }
-    uint32_t len;
-    const char *s = fossc_ix_word_str(ix, hi - 1, &len);
-    int c = memcmp(s, key, len < n ? len : n);
-    if (c > 0 || (c == 0 && len >= n)) break; /* word hi - 1 >= key */
-    lo = hi;
-    step *= 2;
-  }
-  return fossc_ix_word_lower_bound_in(ix, lo, hi, (const char *)key, n);
+  if (from >= ix->nwords || at_or_after(ix, from, key, n)) return from;
+  return gallop(ix, from, at_or_after, key, n);
 }
 
 /* ---- the suffix order: distinct words sorted by their reversed bytes */
