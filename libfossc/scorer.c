@@ -675,67 +675,96 @@ int fossc_scorer_cmp_desc(const void *a, const void *b) {
 }
 
 /* ------------------------------------------------------------ walk */
-/* Cursors above which run_single does without block-max windows (measured
-** on the medium corpus's prefix queries, docs/performance.md). */
-#define WINDOW_MAX_CURSORS 48
+/* Sizes the accumulators for ndocs documents and starts a new epoch.
+** Returns 0 or FOSSC_ERR_NOMEM. */
+static int taat_reset(fossc_searcher *s, uint32_t ndocs) {
+  if (ndocs > s->acc_docs) {
+    float *acc = fossc_realloc(s->acc, (size_t)ndocs * 4 * sizeof *acc);
+    if (!acc) return FOSSC_ERR_NOMEM;
+    s->acc = acc;
+    uint32_t *touched = fossc_realloc(s->touched, (size_t)ndocs * sizeof *touched);
+    if (!touched) return FOSSC_ERR_NOMEM;
+    s->touched = touched;
+    uint32_t *ep = fossc_calloc(ndocs, sizeof *ep);
+    if (!ep) return FOSSC_ERR_NOMEM;
+    fossc_free(s->acc_epoch);
+    s->acc_epoch = ep;
+    s->acc_docs = ndocs;
+    s->taat_epoch = 0;
+  }
+  if (++s->taat_epoch == 0) { /* wrapped: no stale stamp may match */
+    memset(s->acc_epoch, 0, (size_t)s->acc_docs * sizeof *s->acc_epoch);
+    s->taat_epoch = 1;
+  }
+  return 0;
+}
 
-/* The walk of one word or prefix concept and nothing else (term and prefix
-** queries, 40% of the benchmark's): fossc_scorer_run's disjunctive walk
-** without what only several concepts need (coordination is 1, no
-** proximity, no non-essential cursors, no concept loops per document).
-** Scores are the same to the bit: the frequencies are summed over the
-** cursors on the document in alternative order, as eval_terms does, and
-** scored by fossc_scorer_bm25f. */
-static int run_single(fossc_searcher *s, uint32_t depth, fossc_lang lang,
-                      int prune, uint64_t *total_out, int *pruned_out) {
+/* One word or prefix concept and nothing else (term and prefix queries,
+** 40% of the benchmark's), term at a time: each alternative's list is read
+** once, block by block, into per-document accumulators, then every touched
+** document is scored. Block-max pruning seldom skips anything for a single
+** concept (a block of 128 documents nearly always holds one that could
+** enter the top k), so a document-at-a-time walk pays a heap of cursors per
+** posting for nothing; this costs a few additions per posting, and the
+** total is exact. Scores are the same to the bit as fossc_scorer_run's
+** other walks: the frequencies are added alternative by alternative in
+** alternative order (add_alt_tf's sums, from zero) and scored by
+** fossc_scorer_bm25f. */
+static int run_taat(fossc_searcher *s, uint32_t depth, fossc_lang lang,
+                    uint64_t *total_out) {
   const fossc_index *ix = s->ix;
   concept *k = &s->concepts[0];
-  if (build_drivers(s)) return FOSSC_ERR_NOMEM;
-  window win = {0, 0, 0};
+  if (taat_reset(s, ix->ndocs)) return FOSSC_ERR_NOMEM;
+  const uint32_t ep = s->taat_epoch;
+  float *acc = s->acc;
+  uint32_t *stamp = s->acc_epoch, *touched = s->touched, nt = 0;
+  for (uint32_t a = 0; a < s->nalts; a++) {
+    const alt *al = &s->alts[a];
+    fossc_pcursor *c = &s->cursors[al->cursor];
+    const float w = al->weight;
+    const int orig = al->via != VIA_TRANSLATION;
+    while (c->doc != FOSSC_DOC_END) {
+      for (uint32_t j = c->i; j < c->n; j++) {
+        uint32_t d = c->docs[j];
+        if (d >= ix->ndocs) { /* a corrupt list: stop reading it */
+          c->corrupt = 1;
+          c->doc = FOSSC_DOC_END;
+          break;
+        }
+        float *f = acc + 4 * (size_t)d;
+        if (stamp[d] != ep) {
+          stamp[d] = ep;
+          f[0] = f[1] = f[2] = f[3] = 0;
+          touched[nt++] = d;
+        }
+        float t = w * c->tft[j], b = w * c->tfb[j];
+        f[0] += t;
+        f[1] += b;
+        if (orig) {
+          f[2] += t;
+          f[3] += b;
+        }
+      }
+      if (c->doc == FOSSC_DOC_END) break;
+      c->i = c->n - 1; /* the next step loads the next block */
+      fossc_pcursor_next(c);
+    }
+  }
   uint64_t total = 0;
-  int pruned = 0;
-  /* A window ends at the first block end among the cursors: with hundreds
-  ** of them (a short prefix) it is a few documents long, and computing its
-  ** bound costs more than it saves. */
-  int windows = prune && s->ncursors <= WINDOW_MAX_CURSORS;
-  while (s->ndrv) {
-    uint32_t doc = s->drv[0].doc;
-    if (windows && s->heap_n == depth && window_skips(s, doc, 0, &win)) {
-      pruned = 1;
-      if (win.end >= FOSSC_DOC_END - 1) break;
-      seek_positive(s, win.end + 1);
-      drv_heapify(s);
-      continue;
-    }
-    uint32_t n = 0;
-    while (s->ndrv && s->drv[0].doc == doc) {
-      uint32_t v = s->drv[0].cur, j = n++;
-      while (j > 0 && s->popped[j - 1] > v) { /* alternative order */
-        s->popped[j] = s->popped[j - 1];
-        j--;
-      }
-      s->popped[j] = v;
-      s->drv[0] = s->drv[--s->ndrv];
-      if (s->ndrv) drv_sift_down(s->drv, s->ndrv, 0);
-    }
-    if (lang == FOSSC_LANG_UNKNOWN || fossc_ix_lang(ix, doc) == lang) {
-      k->tf_title = k->tf_body = k->tfo_title = k->tfo_body = 0;
-      for (uint32_t j = 0; j < n; j++) {
-        const alt *a = &s->alts[s->popped[j]];
-        add_alt_tf(k, a, &s->cursors[a->cursor]);
-      }
-      if (k->tf_title + k->tf_body > 0) {
-        total++;
-        heap_push(s, depth, fossc_scorer_bm25f(s, k, doc), doc);
-      }
-    }
-    for (uint32_t j = 0; j < n; j++) {
-      if (fossc_pcursor_next(&s->cursors[s->popped[j]]) != FOSSC_DOC_END)
-        drv_push(s, s->popped[j]);
+  for (uint32_t i = 0; i < nt; i++) {
+    uint32_t d = touched[i];
+    if (lang != FOSSC_LANG_UNKNOWN && fossc_ix_lang(ix, d) != lang) continue;
+    const float *f = acc + 4 * (size_t)d;
+    k->tf_title = f[0];
+    k->tf_body = f[1];
+    k->tfo_title = f[2];
+    k->tfo_body = f[3];
+    if (k->tf_title + k->tf_body > 0) {
+      total++;
+      heap_push(s, depth, fossc_scorer_bm25f(s, k, d), d);
     }
   }
   *total_out = total;
-  *pruned_out = pruned;
   return FOSSC_OK;
 }
 
@@ -787,8 +816,8 @@ int fossc_scorer_run(fossc_searcher *s, uint32_t k, fossc_lang lang,
   }
   if (nreq == 0 && s->nconcepts == 1 && s->concepts[0].occur == FOSSC_Q_SHOULD &&
       s->concepts[0].kind != FOSSC_Q_PHRASE && !(s->concepts[0].bonus > 0) &&
-      s->min_match <= 1) {
-    if (run_single(s, depth, lang, prune, &total, &pruned))
+      s->min_match <= 1 && ix->ndocs <= s->taat_max_docs) {
+    if (run_taat(s, depth, lang, &total))
       return fossc_error_set(err, FOSSC_ERR_NOMEM, "out of memory");
     npos_cur = 0; /* done: on to the corruption check */
   }

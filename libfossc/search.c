@@ -26,6 +26,7 @@ static const char *const via_names[] = {"word", "stem", "prefix", "typo",
 int fossc_searcher_create(fossc_searcher **out, fossc_error *err) {
   fossc_searcher *s = fossc_calloc(1, sizeof *s);
   if (!s) return fossc_error_set(err, FOSSC_ERR_NOMEM, "out of memory");
+  s->taat_max_docs = TAAT_MAX_DOCS;
   int rc = fossc_analyzer_create_sized(SEARCH_STEM_CACHE, &s->an, err);
   if (rc) {
     fossc_free(s);
@@ -66,6 +67,9 @@ void fossc_searcher_free(fossc_searcher *s) {
   fossc_free(s->popped);
   fossc_free(s->ness);
   fossc_free(s->alt_concept);
+  fossc_free(s->acc);
+  fossc_free(s->acc_epoch);
+  fossc_free(s->touched);
   fossc_free(s->pos_a);
   fossc_free(s->pos_b);
   fossc_free(s);

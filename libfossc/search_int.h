@@ -89,6 +89,12 @@ typedef enum {
 #define MAX_PARTS (2 * FOSSC_MAX_CLAUSES * MAX_PHRASE_WORDS)
 #define MAX_CONCEPTS (2 * FOSSC_MAX_CLAUSES * MAX_PHRASE_WORDS)
 
+/* Documents above which a single-concept query is not evaluated term at a
+** time (run_taat, scorer.c): its accumulators take 24 bytes per document
+** of the index in each searcher (one per daemon worker), 24 MiB at this
+** bound; larger indexes take the document-at-a-time walk. */
+#define TAAT_MAX_DOCS (1u << 20)
+
 typedef struct alt {
   uint32_t term;
   float weight;
@@ -192,6 +198,15 @@ struct fossc_searcher {
                                          document the required ones agree on */
   uint32_t *alt_concept; /* alternative -> its concept */
   uint32_t alt_concept_cap;
+  /* run_taat's accumulators, indexed by document: the concept's four
+  ** weighted frequencies (title, body, and both without translations),
+  ** valid where acc_epoch is taat_epoch; the documents touched, in order
+  ** of first touch */
+  float *acc;
+  uint32_t *acc_epoch, *touched;
+  uint32_t acc_docs, taat_epoch;
+  uint32_t taat_max_docs; /* TAAT_MAX_DOCS (scorer.c); tests lower it to
+                             compare run_taat with the general walk */
   int use_at;
   const fossc_index *ix;
 };
