@@ -1,4 +1,6 @@
 /* Request parsing and reply rendering of the line protocol (protocol.c). */
+#include <math.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -239,6 +241,48 @@ TEST(render_results_text) {
         strstr(fossc_buf_cstr(&out), "\"id\":\"doc#1\",\"lang\":\"en\",\"score\":12.3457}"));
 }
 
+/* put_score's own formatting must print what printf's %.4f prints: floats
+** of every magnitude it handles, exact ties at the fifth decimal (k/2^n),
+** and the values it leaves to printf. */
+TEST(scores_as_printf_prints_them) {
+  static fossc_hit h[1];
+  fossc_results r = {0};
+  r.count = 1;
+  r.hits = h;
+  h[0].rank = 1;
+  h[0].lang = FOSSC_LANG_EN;
+  h[0].id = "d";
+  h[0].id_len = 1;
+  char want[128];
+  uint32_t rng = 1, bad = 0, n = 0;
+  for (int i = 0; i < 200000; i++) {
+    double v;
+    rng = rng * 1103515245u + 12345u;
+    if (i % 4 == 0) {
+      v = (double)(rng >> 8) / (double)(1u << (i % 24)); /* dyadic: exact ties */
+    } else {
+      float f;
+      uint32_t u = rng & 0x7fffffffu; /* any non-negative float bit pattern */
+      memcpy(&f, &u, sizeof f);
+      v = f;
+    }
+    if (i == 7) v = 0.00005;   /* not a float: printf's path */
+    if (i == 8) v = 1e12;      /* beyond the fast path */
+    if (i == 9) v = 0.5 / 10000; /* 0.00005 as a float */
+    if (!isfinite(v)) continue;
+    fossc_buf_reset(&out);
+    h[0].score = v;
+    fossc_proto_render_results(&out, FOSSC_FMT_TEXT, &r, 0, 0, 1);
+    snprintf(want, sizeof want, "1\t%.4f\ten\td\n", v);
+    const char *got = strchr(fossc_buf_cstr(&out), '\n') + 1;
+    n++;
+    if (strncmp(got, want, strlen(want)) != 0 && bad++ < 5)
+      printf("  %.17g: got %.*s want %s", v, (int)strlen(want), got, want);
+  }
+  CHECK(bad == 0);
+  CHECK(n > 150000);
+}
+
 TEST(render_results_json) {
   make_results();
   res.suggestion = "chin\"a";
@@ -341,6 +385,7 @@ int main(void) {
   RUN(encoding_and_length);
   RUN(error_replies);
   RUN(render_results_text);
+  RUN(scores_as_printf_prints_them);
   RUN(render_results_json);
   RUN(render_doc);
   RUN(render_misc);
