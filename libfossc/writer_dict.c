@@ -1,0 +1,144 @@
+/*
+** The writer's global dictionary: terms (interned once, their corpus
+** document frequency and the stream piece gathered since the last spill),
+** plain words and the (word, term) pairs that become WORDS. Terms and words
+** are numbered in order of first appearance; byte order comes at finish
+** (writer_sections.c) and at each spill (writer_runs.c).
+*/
+#include <string.h>
+#include <xxhash.h>
+
+#include "writer_int.h"
+
+typedef struct {
+  const char *s;
+  size_t n;
+  const fossc_buf *strs;
+  const void *recs; /* fossc_term_rec* or word offsets */
+  const uint8_t *lens;
+} key_ctx;
+
+static int term_eq(const void *ctx, uint32_t id) {
+  const key_ctx *k = ctx;
+  const fossc_term_rec *t = (const fossc_term_rec *)k->recs + id;
+  return t->len == k->n && memcmp(k->strs->data + t->str_off, k->s, k->n) == 0;
+}
+
+static int word_eq(const void *ctx, uint32_t id) {
+  const key_ctx *k = ctx;
+  const uint32_t *off = k->recs;
+  return k->lens[id] == k->n &&
+         memcmp(k->strs->data + off[id], k->s, k->n) == 0;
+}
+
+static int pair_eq(const void *ctx, uint32_t id) {
+  const uint64_t *want = ((const void *const *)ctx)[0];
+  const uint64_t *pairs = ((const void *const *)ctx)[1];
+  return pairs[id] == *want;
+}
+
+uint32_t fossc_wr_intern_term(fossc_writer *w, const char *s, size_t n) {
+  uint64_t h = XXH3_64bits(s, n);
+  key_ctx k = {s, n, &w->strs, w->terms, NULL};
+  uint32_t id = fossc_htab_find(&w->term_ix, h, term_eq, &k);
+  if (id != FOSSC_HTAB_EMPTY) return id;
+  if (fossc_grow((void **)&w->terms, &w->terms_cap, w->nterms + 1,
+                 sizeof *w->terms))
+    return FOSSC_HTAB_EMPTY;
+  fossc_term_rec *t = &w->terms[w->nterms];
+  memset(t, 0, sizeof *t);
+  t->str_off = (uint32_t)w->strs.len;
+  t->len = (uint8_t)n;
+  t->last_doc = FOSSC_NO_DOC;
+  fossc_buf_append(&w->strs, s, n);
+  if (w->strs.oom || w->strs.len > UINT32_MAX ||
+      fossc_htab_insert(&w->term_ix, h, w->nterms))
+    return FOSSC_HTAB_EMPTY;
+  return w->nterms++;
+}
+
+uint32_t fossc_wr_find_term(const fossc_writer *w, const char *s, size_t n) {
+  key_ctx k = {s, n, &w->strs, w->terms, NULL};
+  return fossc_htab_find(&w->term_ix, XXH3_64bits(s, n), term_eq, &k);
+}
+
+uint32_t fossc_wr_intern_word(fossc_writer *w, const char *s, size_t n) {
+  uint64_t h = XXH3_64bits(s, n);
+  key_ctx k = {s, n, &w->wstrs, w->word_off, w->word_len};
+  uint32_t id = fossc_htab_find(&w->word_ix, h, word_eq, &k);
+  if (id != FOSSC_HTAB_EMPTY) return id;
+  uint32_t cap = w->words_cap;
+  if (fossc_grow((void **)&w->word_off, &cap, w->nwords + 1,
+                 sizeof *w->word_off))
+    return FOSSC_HTAB_EMPTY;
+  cap = w->words_cap;
+  if (fossc_grow((void **)&w->word_len, &cap, w->nwords + 1, 1))
+    return FOSSC_HTAB_EMPTY;
+  w->words_cap = cap;
+  w->word_off[w->nwords] = (uint32_t)w->wstrs.len;
+  w->word_len[w->nwords] = (uint8_t)n;
+  fossc_buf_append(&w->wstrs, s, n);
+  if (w->wstrs.oom || w->wstrs.len > UINT32_MAX ||
+      fossc_htab_insert(&w->word_ix, h, w->nwords))
+    return FOSSC_HTAB_EMPTY;
+  return w->nwords++;
+}
+
+int fossc_wr_note_pair(fossc_writer *w, uint32_t word, uint32_t term) {
+  uint64_t key = (uint64_t)word << 32 | term;
+  const void *ctx[2] = {&key, w->pairs};
+  uint64_t h = XXH3_64bits(&key, sizeof key);
+  if (fossc_htab_find(&w->pair_ix, h, pair_eq, ctx) != FOSSC_HTAB_EMPTY)
+    return 0;
+  if (fossc_grow((void **)&w->pairs, &w->pairs_cap, w->npairs + 1,
+                 sizeof *w->pairs))
+    return FOSSC_ERR_NOMEM;
+  w->pairs[w->npairs] = key;
+  if (fossc_htab_insert(&w->pair_ix, h, w->npairs)) return FOSSC_ERR_NOMEM;
+  w->npairs++;
+  return 0;
+}
+
+int fossc_wr_term_append(fossc_writer *w, fossc_term_rec *t, uint32_t first,
+                         const uint8_t *rest, size_t rest_len) {
+  uint8_t hdr[10];
+  size_t hn = fossc_wr_put_varint(
+      hdr, t->last_doc == FOSSC_NO_DOC ? first : first - t->last_doc - 1);
+  uint64_t need = (uint64_t)t->raw_len + hn + rest_len;
+  if (need > UINT32_MAX) return FOSSC_ERR_LIMIT;
+  if (need > t->raw_cap) {
+    uint64_t cap = t->raw_cap ? (uint64_t)t->raw_cap * 2 : 16;
+    while (cap < need) cap *= 2;
+    if (cap > UINT32_MAX) cap = UINT32_MAX;
+    uint8_t *p = fossc_realloc(t->raw, (size_t)cap);
+    if (!p) return FOSSC_ERR_NOMEM;
+    w->raw_bytes += (size_t)cap - t->raw_cap;
+    t->raw = p;
+    t->raw_cap = (uint32_t)cap;
+  }
+  memcpy(t->raw + t->raw_len, hdr, hn);
+  if (rest_len) memcpy(t->raw + t->raw_len + hn, rest, rest_len);
+  t->raw_len = (uint32_t)need;
+  return 0;
+}
+
+void fossc_wr_term_drop_raw(fossc_writer *w, fossc_term_rec *t) {
+  fossc_free(t->raw);
+  w->raw_bytes -= t->raw_cap;
+  t->raw = NULL;
+  t->raw_len = t->raw_cap = 0;
+  t->last_doc = FOSSC_NO_DOC;
+}
+
+int fossc_wr_cmp_bytes(const char *a, size_t an, const char *b, size_t bn) {
+  int c = memcmp(a, b, an < bn ? an : bn);
+  return c ? c : (an > bn) - (an < bn);
+}
+
+int fossc_wr_cmp_term_ids(const void *x, const void *y, void *ctx) {
+  const fossc_writer *w = ctx;
+  const fossc_term_rec *a = &w->terms[*(const uint32_t *)x];
+  const fossc_term_rec *b = &w->terms[*(const uint32_t *)y];
+  return fossc_wr_cmp_bytes(w->strs.data + a->str_off, a->len,
+                            w->strs.data + b->str_off, b->len);
+}
