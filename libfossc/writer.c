@@ -165,9 +165,12 @@ static size_t htab_bytes(const fossc_htab *t) {
 }
 
 /* What fossc_writer_finish allocates besides the dictionary: sort order and
-** ranks, TERMS entries, encoding jobs in flight, write buffers. */
+** ranks, TERMS entries, encoding jobs in flight, write buffers, and the
+** sort items of the terms then the pairs (two per term or pair). */
 static size_t finish_reserve(const fossc_writer *w) {
+  size_t sort = w->nterms > w->npairs ? w->nterms : w->npairs;
   return (size_t)w->nterms * (8 + FOSSC_TERM_ENTRY_BYTES) +
+         sort * 2 * sizeof(fossc_sort_item) +
          (size_t)w->max_inflight * 2 * FOSSC_ENCODE_JOB_BYTES +
          2 * FOSSC_WRITE_CHUNK;
 }

@@ -5,6 +5,7 @@
 ** are numbered in order of first appearance; byte order comes at finish
 ** (writer_sections.c) and at each spill (writer_runs.c).
 */
+#include <stdlib.h>
 #include <string.h>
 #include <xxhash.h>
 
@@ -135,10 +136,63 @@ int fossc_wr_cmp_bytes(const char *a, size_t an, const char *b, size_t bn) {
   return c ? c : (an > bn) - (an < bn);
 }
 
-int fossc_wr_cmp_term_ids(const void *x, const void *y, void *ctx) {
+void fossc_wr_sort_items(fossc_sort_item *it, fossc_sort_item *tmp, size_t n,
+                         int (*cmp)(const void *, const void *, void *),
+                         void *ctx) {
+  /* LSD radix sort on the keys, a byte per pass; a pass in which every key
+  ** has the same byte (the low bytes of short strings are all padding) is
+  ** skipped. */
+  size_t cnt[8][256];
+  memset(cnt, 0, sizeof cnt);
+  for (size_t i = 0; i < n; i++) {
+    uint64_t k = it[i].key;
+    for (int b = 0; b < 8; b++) cnt[b][(k >> (8 * b)) & 255]++;
+  }
+  fossc_sort_item *src = it, *dst = tmp;
+  for (int b = 0; b < 8; b++) {
+    size_t *c = cnt[b], at = 0;
+    if (n && c[(src[0].key >> (8 * b)) & 255] == n) continue;
+    for (int v = 0; v < 256; v++) {
+      size_t k = c[v];
+      c[v] = at;
+      at += k;
+    }
+    for (size_t i = 0; i < n; i++)
+      dst[c[(src[i].key >> (8 * b)) & 255]++] = src[i];
+    fossc_sort_item *t = src;
+    src = dst;
+    dst = t;
+  }
+  if (src != it) memcpy(it, src, n * sizeof *it);
+  /* Equal keys (strings sharing their first 8 bytes): by the full order. */
+  for (size_t i = 0; i < n;) {
+    size_t j = i + 1;
+    while (j < n && it[j].key == it[i].key) j++;
+    if (j - i > 1) qsort_r(it + i, j - i, sizeof *it, cmp, ctx);
+    i = j;
+  }
+}
+
+/* qsort_r order of fossc_sort_items holding term ids: by the terms' bytes. */
+static int cmp_term_items(const void *x, const void *y, void *ctx) {
   const fossc_writer *w = ctx;
-  const fossc_term_rec *a = &w->terms[*(const uint32_t *)x];
-  const fossc_term_rec *b = &w->terms[*(const uint32_t *)y];
+  const fossc_term_rec *a = &w->terms[((const fossc_sort_item *)x)->val];
+  const fossc_term_rec *b = &w->terms[((const fossc_sort_item *)y)->val];
   return fossc_wr_cmp_bytes(w->strs.data + a->str_off, a->len,
                             w->strs.data + b->str_off, b->len);
+}
+
+int fossc_wr_sort_term_ids(fossc_writer *w, uint32_t *ids, uint32_t n) {
+  if (n < 2) return 0;
+  fossc_sort_item *it = fossc_malloc(2 * (size_t)n * sizeof *it);
+  if (!it) return FOSSC_ERR_NOMEM;
+  for (uint32_t i = 0; i < n; i++) {
+    const fossc_term_rec *t = &w->terms[ids[i]];
+    it[i].key = fossc_wr_prefix_key(w->strs.data + t->str_off, t->len);
+    it[i].val = ids[i];
+  }
+  fossc_wr_sort_items(it, it + n, n, cmp_term_items, w);
+  for (uint32_t i = 0; i < n; i++) ids[i] = (uint32_t)it[i].val;
+  fossc_free(it);
+  return 0;
 }

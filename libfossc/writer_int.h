@@ -226,8 +226,33 @@ int fossc_wr_term_append(fossc_writer *w, fossc_term_rec *t, uint32_t first,
 void fossc_wr_term_drop_raw(fossc_writer *w, fossc_term_rec *t);
 /* Byte order of a[0..an) and b[0..bn) (a prefix first): <0, 0, >0. */
 int fossc_wr_cmp_bytes(const char *a, size_t an, const char *b, size_t bn);
-/* qsort_r comparison of term ids (ctx: the writer) by their bytes. */
-int fossc_wr_cmp_term_ids(const void *x, const void *y, void *ctx);
+
+/* An item sorted by fossc_wr_sort_items: `key` must order like the item
+** (key a < key b implies item a < item b), `val` is the caller's. */
+typedef struct fossc_sort_item {
+  uint64_t key, val;
+} fossc_sort_item;
+
+/* The first 8 bytes of s[0..n), zero-padded, big-endian: a key that
+** orders strings like fossc_wr_cmp_bytes (a shorter string is padded with
+** bytes no real byte is below). */
+static inline uint64_t fossc_wr_prefix_key(const char *s, size_t n) {
+  uint64_t k = 0;
+  for (size_t i = 0; i < 8; i++) k = k << 8 | (i < n ? (uint8_t)s[i] : 0u);
+  return k;
+}
+
+/* Sorts it[0..n) by key (a radix sort: no comparisons), then each run of
+** equal keys with cmp (qsort_r with ctx). The result is cmp's order. tmp is
+** scratch room for n items. Sorting the dictionary at finish is serial
+** work (the workers wait for its order): comparing strings for every one
+** of O(n log n) comparisons cost ~0.1 s on the medium corpus. */
+void fossc_wr_sort_items(fossc_sort_item *it, fossc_sort_item *tmp, size_t n,
+                         int (*cmp)(const void *, const void *, void *),
+                         void *ctx);
+/* Sorts term ids ids[0..n) by the terms' bytes. Returns 0 or
+** FOSSC_ERR_NOMEM (ids unchanged). */
+int fossc_wr_sort_term_ids(fossc_writer *w, uint32_t *ids, uint32_t n);
 
 /* ---- Interface to code in writer_runs.c */
 

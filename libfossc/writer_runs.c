@@ -84,8 +84,8 @@ int fossc_wr_spill(fossc_writer *w) {
   if (!ids) return fossc_wr_fail(w, FOSSC_ERR_NOMEM, "out of memory");
   for (uint32_t i = 0; i < w->nterms; i++)
     if (w->terms[i].raw_len) ids[n++] = i;
-  if (n > 1) qsort_r(ids, n, sizeof *ids, fossc_wr_cmp_term_ids, w);
-  if (fossc_grow((void **)&w->run_off, &w->run_cap, w->nruns + 2,
+  if (fossc_wr_sort_term_ids(w, ids, n) ||
+      fossc_grow((void **)&w->run_off, &w->run_cap, w->nruns + 2,
                  sizeof *w->run_off)) {
     fossc_free(ids);
     return fossc_wr_fail(w, FOSSC_ERR_NOMEM, "out of memory");

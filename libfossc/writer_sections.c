@@ -11,15 +11,36 @@
 
 #include "writer_int.h"
 
+/* qsort_r order of fossc_sort_items holding pairs: word bytes, term rank. */
 static int cmp_pairs(const void *x, const void *y, void *ctx) {
   const fossc_writer *w = ctx;
-  uint64_t a = *(const uint64_t *)x, b = *(const uint64_t *)y;
+  uint64_t a = ((const fossc_sort_item *)x)->val;
+  uint64_t b = ((const fossc_sort_item *)y)->val;
   uint32_t wa = (uint32_t)(a >> 32), wb = (uint32_t)(b >> 32);
   int c = fossc_wr_cmp_bytes(w->wstrs.data + w->word_off[wa], w->word_len[wa],
                              w->wstrs.data + w->word_off[wb], w->word_len[wb]);
   if (c) return c;
   uint32_t ta = w->rank[(uint32_t)a], tb = w->rank[(uint32_t)b];
   return (ta > tb) - (ta < tb);
+}
+
+/* Sorts the (word, term) pairs by word bytes, then term rank (w->rank).
+** Returns 0 or FOSSC_ERR_NOMEM. */
+static int sort_pairs(fossc_writer *w) {
+  uint32_t n = w->npairs;
+  if (n < 2) return 0;
+  fossc_sort_item *it = fossc_malloc(2 * (size_t)n * sizeof *it);
+  if (!it) return FOSSC_ERR_NOMEM;
+  for (uint32_t i = 0; i < n; i++) {
+    uint32_t word = (uint32_t)(w->pairs[i] >> 32);
+    it[i].key = fossc_wr_prefix_key(w->wstrs.data + w->word_off[word],
+                                    w->word_len[word]);
+    it[i].val = w->pairs[i];
+  }
+  fossc_wr_sort_items(it, it + n, n, cmp_pairs, w);
+  for (uint32_t i = 0; i < n; i++) w->pairs[i] = it[i].val;
+  fossc_free(it);
+  return 0;
 }
 
 static int cmp_ids(const void *x, const void *y) {
@@ -170,7 +191,10 @@ int fossc_wr_write_sections(fossc_writer *w, fossc_sec_writer *s,
     goto done;
   }
   for (uint32_t i = 0; i < n; i++) order[i] = i;
-  if (n > 1) qsort_r(order, n, sizeof *order, fossc_wr_cmp_term_ids, w);
+  if (fossc_wr_sort_term_ids(w, order, n)) {
+    rc = FOSSC_ERR_NOMEM;
+    goto done;
+  }
   for (uint32_t i = 0; i < n; i++) rank[order[i]] = i;
 
   /* META */
@@ -234,8 +258,7 @@ int fossc_wr_write_sections(fossc_writer *w, fossc_sec_writer *s,
 
   /* WORDS + WSTR: (plain word, term) pairs, sorted */
   w->rank = rank;
-  if (w->npairs > 1)
-    qsort_r(w->pairs, w->npairs, sizeof *w->pairs, cmp_pairs, w);
+  if ((rc = sort_pairs(w))) goto done;
   uint32_t prev_word = FOSSC_HTAB_EMPTY, wstr_at = 0;
   for (uint32_t i = 0; i < w->npairs; i++) {
     uint32_t word = (uint32_t)(w->pairs[i] >> 32);
