@@ -183,7 +183,7 @@ static size_t mem_used(const fossc_writer *w) {
              w->wstrs.cap + htab_bytes(&w->word_ix) + (size_t)w->pairs_cap * 8 +
              htab_bytes(&w->pair_ix) + (size_t)w->docs_cap * 31 +
              htab_bytes(&w->id_ix) + w->pend_bytes + w->runs.buf.cap +
-             (size_t)w->seg_map_cap * 4;
+             (size_t)w->seg_map_cap * 4 + (size_t)w->seg_hash_cap * 8;
   for (int i = 0; i < 2; i++)
     n += w->st[i].raw.cap + w->st[i].blk.cap + w->st[i].comp.buf.cap;
   n += (size_t)w->nthreads * fossc_wworker_reserve(w->opts.zstd_level);
@@ -294,15 +294,34 @@ static int put_block_raw(fossc_writer *w, fossc_store *s, const void *frame,
   return rc;
 }
 
+/* Lookups run this many terms or pairs ahead of their use, one prefetch
+** stage (fossc_wr_prefetch_term) per distance: far enough for a miss to
+** memory to complete, near enough for the lines to stay in cache. */
+#define PREFETCH_AHEAD 12
+
 static int merge_batch(fossc_writer *w, fossc_wjob *j) {
   if (j->rc) return fossc_wr_fail(w, j->rc, "%s", j->err.msg);
   /* terms and their streams */
+  uint32_t nmap = j->nterms > j->npairs ? j->nterms : j->npairs;
   if (fossc_grow((void **)&w->seg_map, &w->seg_map_cap, j->nterms + 1,
-                 sizeof *w->seg_map))
+                 sizeof *w->seg_map) ||
+      fossc_grow((void **)&w->seg_hash, &w->seg_hash_cap, nmap + 1,
+                 sizeof *w->seg_hash))
     return fossc_wr_fail(w, FOSSC_ERR_NOMEM, "out of memory");
+  const uint32_t A = PREFETCH_AHEAD;
   for (uint32_t i = 0; i < j->nterms; i++) {
+    if (i + 3 * A < j->nterms)
+      fossc_wr_prefetch_term(w, j->terms[i + 3 * A].hash, 0);
+    if (i + 2 * A < j->nterms)
+      fossc_wr_prefetch_term(w, j->terms[i + 2 * A].hash, 1);
+    if (i + A < j->nterms) {
+      const fossc_seg_term *na = &j->terms[i + A];
+      fossc_wr_prefetch_term(w, na->hash, 2);
+      __builtin_prefetch(na->raw.data);
+    }
     const fossc_seg_term *st = &j->terms[i];
-    uint32_t g = fossc_wr_intern_term(w, j->strs.data + st->str_off, st->len);
+    uint32_t g =
+        fossc_wr_intern_term(w, j->strs.data + st->str_off, st->len, st->hash);
     if (g == FOSSC_HTAB_EMPTY)
       return fossc_wr_fail(w, FOSSC_ERR_NOMEM, "out of memory");
     w->seg_map[i] = g;
@@ -320,9 +339,18 @@ static int merge_batch(fossc_writer *w, fossc_wjob *j) {
     t->df += st->df;
   }
   /* plain word -> term pairs */
+  uint64_t *ph = w->seg_hash;
+  for (uint32_t i = 0; i < j->npairs; i++)
+    ph[i] = XXH3_64bits(j->pstrs.data + j->pairs[i].off, j->pairs[i].len);
   for (uint32_t i = 0; i < j->npairs; i++) {
+    if (i + 3 * A < j->npairs) fossc_wr_prefetch_word(w, ph[i + 3 * A], 0, 0);
+    if (i + 2 * A < j->npairs)
+      fossc_wr_prefetch_word(w, ph[i + 2 * A],
+                             w->seg_map[j->pairs[i + 2 * A].term], 1);
+    if (i + A < j->npairs) fossc_wr_prefetch_word(w, ph[i + A], 0, 2);
     const fossc_seg_pair *p = &j->pairs[i];
-    uint32_t word = fossc_wr_intern_word(w, j->pstrs.data + p->off, p->len);
+    uint32_t word =
+        fossc_wr_intern_word(w, j->pstrs.data + p->off, p->len, ph[i]);
     if (word == FOSSC_HTAB_EMPTY ||
         fossc_wr_note_pair(w, word, w->seg_map[p->term]))
       return fossc_wr_fail(w, FOSSC_ERR_NOMEM, "out of memory");
@@ -546,6 +574,7 @@ void fossc_writer_free(fossc_writer *w) {
   fossc_buf_free(&w->strs);
   fossc_htab_release(&w->term_ix);
   fossc_free(w->seg_map);
+  fossc_free(w->seg_hash);
   fossc_buf_free(&w->wstrs);
   fossc_free(w->word_off);
   fossc_free(w->word_len);

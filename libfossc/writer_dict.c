@@ -38,8 +38,8 @@ static int pair_eq(const void *ctx, uint32_t id) {
   return pairs[id] == *want;
 }
 
-uint32_t fossc_wr_intern_term(fossc_writer *w, const char *s, size_t n) {
-  uint64_t h = XXH3_64bits(s, n);
+uint32_t fossc_wr_intern_term(fossc_writer *w, const char *s, size_t n,
+                              uint64_t h) {
   key_ctx k = {s, n, &w->strs, w->terms, NULL};
   uint32_t id = fossc_htab_find(&w->term_ix, h, term_eq, &k);
   if (id != FOSSC_HTAB_EMPTY) return id;
@@ -63,8 +63,8 @@ uint32_t fossc_wr_find_term(const fossc_writer *w, const char *s, size_t n) {
   return fossc_htab_find(&w->term_ix, XXH3_64bits(s, n), term_eq, &k);
 }
 
-uint32_t fossc_wr_intern_word(fossc_writer *w, const char *s, size_t n) {
-  uint64_t h = XXH3_64bits(s, n);
+uint32_t fossc_wr_intern_word(fossc_writer *w, const char *s, size_t n,
+                              uint64_t h) {
   key_ctx k = {s, n, &w->wstrs, w->word_off, w->word_len};
   uint32_t id = fossc_htab_find(&w->word_ix, h, word_eq, &k);
   if (id != FOSSC_HTAB_EMPTY) return id;
@@ -83,6 +83,53 @@ uint32_t fossc_wr_intern_word(fossc_writer *w, const char *s, size_t n) {
       fossc_htab_insert(&w->word_ix, h, w->nwords))
     return FOSSC_HTAB_EMPTY;
   return w->nwords++;
+}
+
+/* The first slot a lookup of hash h probes in t. */
+static inline uint32_t first_slot(const fossc_htab *t, uint64_t h) {
+  return (uint32_t)h & t->mask;
+}
+
+void fossc_wr_prefetch_term(const fossc_writer *w, uint64_t h, int stage) {
+  const fossc_htab *t = &w->term_ix;
+  uint32_t i = first_slot(t, h);
+  if (stage == 0) {
+    __builtin_prefetch(&t->ids[i]);
+    __builtin_prefetch(&t->hashes[i]);
+    return;
+  }
+  uint32_t id = t->ids[i];
+  if (id == FOSSC_HTAB_EMPTY || t->hashes[i] != h) return;
+  const fossc_term_rec *r = &w->terms[id];
+  if (stage == 1) {
+    __builtin_prefetch(r);
+    return;
+  }
+  __builtin_prefetch(w->strs.data + r->str_off);
+  if (r->raw) __builtin_prefetch(r->raw + r->raw_len, 1);
+}
+
+void fossc_wr_prefetch_word(const fossc_writer *w, uint64_t h, uint32_t term,
+                            int stage) {
+  const fossc_htab *t = &w->word_ix;
+  uint32_t i = first_slot(t, h);
+  if (stage == 0) {
+    __builtin_prefetch(&t->ids[i]);
+    __builtin_prefetch(&t->hashes[i]);
+    return;
+  }
+  uint32_t id = t->ids[i];
+  if (id == FOSSC_HTAB_EMPTY || t->hashes[i] != h) return;
+  if (stage == 1) {
+    __builtin_prefetch(&w->word_off[id]);
+    __builtin_prefetch(&w->word_len[id]);
+    uint64_t key = (uint64_t)id << 32 | term;
+    uint32_t k = first_slot(&w->pair_ix, XXH3_64bits(&key, sizeof key));
+    __builtin_prefetch(&w->pair_ix.ids[k]);
+    __builtin_prefetch(&w->pair_ix.hashes[k]);
+    return;
+  }
+  __builtin_prefetch(w->wstrs.data + w->word_off[id]);
 }
 
 int fossc_wr_note_pair(fossc_writer *w, uint32_t word, uint32_t term) {

@@ -130,6 +130,8 @@ struct fossc_writer {
   size_t raw_bytes;  /* sum of raw_cap */
   uint32_t *seg_map; /* merge scratch: segment term -> global term */
   uint32_t seg_map_cap;
+  uint64_t *seg_hash; /* merge scratch: hashes of the segment's words */
+  uint32_t seg_hash_cap;
   fossc_buf wstrs;
   uint32_t *word_off;
   uint8_t *word_len;
@@ -209,13 +211,25 @@ fossc_wjob *fossc_wr_take_head(fossc_writer *w, int wait);
 
 /* ---- Interface to code in writer_dict.c */
 
-/* Returns the term id of s[0..n), adding it if new; FOSSC_HTAB_EMPTY on
-** OOM. s is copied. */
-uint32_t fossc_wr_intern_term(fossc_writer *w, const char *s, size_t n);
+/* Returns the term id of s[0..n), whose XXH3_64bits is h (the worker
+** computed it), adding it if new; FOSSC_HTAB_EMPTY on OOM. s is copied. */
+uint32_t fossc_wr_intern_term(fossc_writer *w, const char *s, size_t n,
+                              uint64_t h);
 /* Returns the term id of s[0..n), or FOSSC_HTAB_EMPTY when absent. */
 uint32_t fossc_wr_find_term(const fossc_writer *w, const char *s, size_t n);
 /* The same for plain words (WORDS). */
-uint32_t fossc_wr_intern_word(fossc_writer *w, const char *s, size_t n);
+uint32_t fossc_wr_intern_word(fossc_writer *w, const char *s, size_t n,
+                              uint64_t h);
+/* Prefetches, for a coming fossc_wr_intern_term of hash h, what its lookup
+** and append will touch, one level per stage: 0 the hash slot, 1 the term
+** record, 2 its string and the end of its stream. Each stage reads what the
+** one before fetched, so the merge calls them some terms apart: the
+** dictionary is megabytes and every level is a likely cache miss. */
+void fossc_wr_prefetch_term(const fossc_writer *w, uint64_t h, int stage);
+/* The same for a coming fossc_wr_intern_word of hash h and the pair it
+** forms with global term `term` (stage 1 fetches the pair's slot). */
+void fossc_wr_prefetch_word(const fossc_writer *w, uint64_t h, uint32_t term,
+                            int stage);
 /* Records the (word, term) pair once. Returns 0 or FOSSC_ERR_NOMEM. */
 int fossc_wr_note_pair(fossc_writer *w, uint32_t word, uint32_t term);
 /* Appends to term t a stream piece whose first document number `first` is
