@@ -27,8 +27,7 @@ static int keep_term(void *ctx, fossc_lang lang, const char *term, size_t len) {
 static void prepare(fossc_lexjob *j) {
   fossc_error_clear(&j->err);
   j->rc = fossc_analyzer_create(&j->a, &j->err);
-  if (j->rc == FOSSC_OK)
-    j->rc = fossc_lexicon_prepare(j->a, j->dir, &j->prep, &j->err);
+  if (j->rc == FOSSC_OK) j->rc = fossc_lexicon_prepare(j->a, j->dir, &j->prep, &j->err);
   /* The analyzer is not needed once prepared: give its memory back now. */
   fossc_analyzer_free(j->a);
   j->a = NULL;
@@ -44,8 +43,7 @@ int fossc_lexjob_start(const char *apertium_dir, fossc_lexjob **out,
   *out = NULL;
   fossc_lexjob *j = fossc_calloc(1, sizeof *j);
   if (!j) return fossc_error_set(err, FOSSC_ERR_NOMEM, "out of memory");
-  if (apertium_dir &&
-      !(j->dir = fossc_strndup(apertium_dir, strlen(apertium_dir)))) {
+  if (apertium_dir && !(j->dir = fossc_strndup(apertium_dir, strlen(apertium_dir)))) {
     fossc_free(j);
     return fossc_error_set(err, FOSSC_ERR_NOMEM, "out of memory");
   }
@@ -79,8 +77,7 @@ int fossc_writer_add_lexjob(fossc_writer *w, fossc_lexjob *j,
     if (err) *err = j->err;
     return j->rc;
   }
-  if (!j->prep)
-    return fossc_error_set(err, FOSSC_ERR_ARG, "lexicon job already used");
+  if (!j->prep) return fossc_error_set(err, FOSSC_ERR_ARG, "lexicon job already used");
   fossc_buf blob = FOSSC_BUF_INIT;
   int rc = fossc_lexicon_finish(j->prep, keep_term, w, &blob, info, err);
   fossc_lexicon_prep_free(j->prep);
