@@ -296,30 +296,31 @@ static int line_blank(const uint8_t *p, size_t n) {
   return 1;
 }
 
-int fossc_next_paragraph(const uint8_t *s, size_t len, size_t *pos, size_t *ps,
-                         size_t *pe) {
+int fossc_next_paragraph(const uint8_t *s, size_t len, size_t *pos,
+                         size_t *ps, size_t *pe) {
   size_t i = *pos;
-  for (;;) { /* skip blank lines */
+  const uint8_t *nl; /* the end of the line starting at i (NULL: the text's) */
+  for (;;) {         /* skip blank lines */
     if (i >= len) {
       *pos = len;
       return 0;
     }
-    const uint8_t *nl = memchr(s + i, '\n', len - i);
+    nl = memchr(s + i, '\n', len - i);
     size_t le = nl ? (size_t)(nl - s) : len;
     if (!line_blank(s + i, le - i)) break;
     i = nl ? le + 1 : len;
   }
   *ps = i;
-  for (;;) { /* extend over non-blank lines */
-    const uint8_t *nl = memchr(s + i, '\n', len - i);
+  /* Extend over non-blank lines; each line's end is searched for once. */
+  for (;;) {
     if (!nl) {
       i = len;
       break;
     }
     i = (size_t)(nl - s) + 1;
     if (i >= len) break;
-    const uint8_t *nl2 = memchr(s + i, '\n', len - i);
-    size_t le = nl2 ? (size_t)(nl2 - s) : len;
+    nl = memchr(s + i, '\n', len - i);
+    size_t le = nl ? (size_t)(nl - s) : len;
     if (line_blank(s + i, le - i)) break;
   }
   *pe = i;
