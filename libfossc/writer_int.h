@@ -85,7 +85,9 @@ static inline void fossc_put_le64(uint8_t *p, uint64_t v) {
 
 /* ---- The writer's state (shared by writer*.c) */
 
-/* Raw stream bytes and terms per encoding job at finish. */
+/* Raw stream bytes and terms per encoding job at finish: enough that a
+** job's fixed cost is small, few enough that the jobs in flight (two per
+** worker) hold a few MB. */
 #define FOSSC_ENCODE_JOB_BYTES (1u << 20)
 #define FOSSC_ENCODE_JOB_TERMS 4096
 /* "No document yet": a term's in-memory stream is empty. */
@@ -94,7 +96,7 @@ static inline void fossc_put_le64(uint8_t *p, uint64_t v) {
 typedef struct fossc_term_rec {
   uint32_t str_off;  /* into w->strs */
   uint32_t df;       /* over the whole corpus, spilled pieces included */
-  uint32_t last_doc; /* of the in-memory stream; NO_DOC when empty */
+  uint32_t last_doc; /* of the in-memory stream; FOSSC_NO_DOC when empty */
   uint32_t raw_len, raw_cap;
   uint8_t len;
   uint8_t *raw; /* stream piece since the last spill (postings.h) */
