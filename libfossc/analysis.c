@@ -1,5 +1,7 @@
 /*
-** The text-analysis pipeline (see analysis.h for the stages).
+** The text-analysis pipeline (see analysis.h for the stages): the word
+** cache, language decisions, stems, tokens handed to the caller. Word and
+** paragraph boundaries and folding are in analysis_text.c.
 **
 ** Speed: documents are analysed once per indexing run and most of the cost
 ** is per word, so the common cases take fast paths:
@@ -18,11 +20,10 @@
 ** must be known before the first stem), then stemmed and handed to the
 ** callback in order.
 */
-#include "analysis_int.h"
-
 #include <libstemmer.h>
 #include <string.h>
-#include <utf8proc.h>
+
+#include "analysis_int.h"
 /* Inlined: a word's hash is a few instructions, a call through the PLT
 ** costs as much again. */
 #define XXH_INLINE_ALL
@@ -54,17 +55,6 @@
 ** up to 512k slots. */
 #define WORD_SLOTS_INITIAL 1024u
 
-/* Raw bytes of a word kept for folding. Folding can shrink text (NFC
-** composes e + U+0301 into é), so four times the surface limit guarantees
-** the first FOSSC_MAX_WORD_BYTES of the surface are right. */
-#define FOSSC_RAW_WORD_BYTES (4 * FOSSC_MAX_WORD_BYTES)
-
-/* Code points of scratch space for utf8proc: the raw word decomposed and
-** case folded. Canonical decomposition plus folding expands one code point
-** into at most a few, and we retry on a shorter prefix if it ever does not
-** fit. */
-#define FOSSC_FOLD_SCRATCH_CPS (4 * FOSSC_RAW_WORD_BYTES)
-
 /* Words per analysis batch (12 bytes of memory each). Paragraphs are
 ** tokenised into a batch before their language is decided; a text that fits
 ** in one batch (nearly every document: 16k words is ~100 KB of prose) also
@@ -72,9 +62,6 @@
 ** file without blank lines) is cut into batches, each with its own language
 ** guess, so memory stays bounded. */
 #define FOSSC_MAX_BATCH_WORDS 16384
-
-#define SURFACE_OPTS (UTF8PROC_COMPOSE | UTF8PROC_CASEFOLD | UTF8PROC_STABLE)
-#define PLAIN_OPTS (UTF8PROC_COMPOSE | UTF8PROC_STRIPMARK | UTF8PROC_STABLE)
 
 /* term_off of a stem not computed yet. */
 #define NO_TERM UINT32_MAX
@@ -86,7 +73,7 @@ typedef struct word_ent {
   uint32_t term_off[2]; /* stems in [EN], [ES] (index lang - 1), or NO_TERM */
   uint8_t slen, plen, term_len[2];
   uint8_t numeric;
-  uint8_t stop;             /* FOSSC_STOP_* bits (0 for numbers) */
+  uint8_t stop; /* FOSSC_STOP_* bits (0 for numbers) */
   /* What the word adds to a fossc_lang_score: en, es, and one piece of
   ** evidence when either is non-zero. */
   uint8_t en, es;
@@ -96,9 +83,9 @@ typedef struct word_ent {
 ** of a short word, the language cues), so most tokens touch one cache line
 ** of the table and nothing else until they are emitted. */
 typedef struct word_slot {
-  uint64_t head;  /* the surface's first 8 bytes, zero-padded */
-  uint32_t id1;   /* index in the cache + 1; 0: free slot */
-  uint8_t len;    /* surface bytes */
+  uint64_t head; /* the surface's first 8 bytes, zero-padded */
+  uint32_t id1;  /* index in the cache + 1; 0: free slot */
+  uint8_t len;   /* surface bytes */
   uint8_t numeric;
   uint8_t en, es; /* the word_ent's */
 } word_slot;
@@ -136,347 +123,6 @@ struct fossc_analyzer {
   char term[FOSSC_MAX_WORD_BYTES + 1];
 };
 
-/* One word as found by next_word, before folding. ASCII letters are
-** already lower-cased (case folding and NFC give the same result either
-** way: folding maps A-Z to a-z before composition). */
-typedef struct raw_word {
-  uint32_t start, end; /* in the input */
-  uint32_t marks;      /* ¿ ¡ seen between the previous word and this one */
-  size_t len;          /* bytes in buf (capped at FOSSC_RAW_WORD_BYTES) */
-  int ascii;           /* only ASCII: buf is the surface form */
-  int simple;          /* only ASCII and U+00C0..U+00FF: table fold */
-  int numeric;
-  char buf[FOSSC_RAW_WORD_BYTES];
-} raw_word;
-
-/* ---- character classes */
-
-enum { CH_SEP, CH_LETTER, CH_DIGIT, CH_MARK, CH_APOS };
-
-static int classify_slow(int32_t cp);
-
-static inline int classify(int32_t cp) {
-  if (cp < 0x80) {
-    if ((unsigned)((cp | 0x20) - 'a') < 26u) return CH_LETTER;
-    if ((unsigned)(cp - '0') < 10u) return CH_DIGIT;
-    return cp == '\'' ? CH_APOS : CH_SEP;
-  }
-  return classify_slow(cp);
-}
-
-static int classify_slow(int32_t cp) {
-  if (cp == 0x2019 || cp == 0x02BC) return CH_APOS; /* ’ and modifier ʼ */
-  switch (utf8proc_category(cp)) {
-    case UTF8PROC_CATEGORY_LU: case UTF8PROC_CATEGORY_LL:
-    case UTF8PROC_CATEGORY_LT: case UTF8PROC_CATEGORY_LM:
-    case UTF8PROC_CATEGORY_LO:
-      return CH_LETTER;
-    case UTF8PROC_CATEGORY_ND:
-      return CH_DIGIT;
-    case UTF8PROC_CATEGORY_MN: case UTF8PROC_CATEGORY_MC:
-    case UTF8PROC_CATEGORY_ME:
-      return CH_MARK;
-    default:
-      return CH_SEP;
-  }
-}
-
-static inline size_t decode(const uint8_t *s, size_t len, int32_t *cp) {
-  if (s[0] && s[0] < 0x80) {
-    *cp = s[0];
-    return 1;
-  }
-  return fossc_utf8_next(s, len, cp);
-}
-
-/* ---- Latin-1 fast path. Lower case and plain form of U+00C0..U+00FF,
-** matching what utf8proc gives for these (ß folds to "ss" so it takes the
-** slow path; æ ð ø þ have no decomposition and stay). 0 = not a letter. */
-static int32_t latin1_lower(int32_t cp) {
-  if (cp >= 0xC0 && cp <= 0xDE && cp != 0xD7) return cp + 0x20;
-  if (cp >= 0xDF && cp <= 0xFF && cp != 0xF7) return cp;
-  return 0;
-}
-
-static const char latin1_plain_tab[32] = {
-    /* à..ÿ (U+00E0..U+00FF) */
-    'a', 'a', 'a', 'a', 'a', 'a', 0, 'c', 'e', 'e', 'e', 'e', 'i', 'i', 'i', 'i',
-    0, 'n', 'o', 'o', 'o', 'o', 'o', 0, 0, 'u', 'u', 'u', 'u', 'y', 0, 'y'};
-
-/* Writes the plain form of folded text in[0..len) into out (room for len
-** bytes). Returns the length, or -1 if the text holds anything but ASCII
-** and lower-case Latin-1 letters. */
-static long plain_fast(const char *in, size_t len, char *out) {
-  size_t n = 0;
-  for (size_t i = 0; i < len; i++) {
-    unsigned char c = (unsigned char)in[i];
-    if (c < 0x80) {
-      out[n++] = (char)c;
-      continue;
-    }
-    if (c != 0xC3 || i + 1 >= len) return -1;
-    unsigned char d = (unsigned char)in[i + 1];
-    if (d < 0xA0 || d > 0xBF) return -1;
-    char p = latin1_plain_tab[d - 0xA0];
-    if (p) {
-      out[n++] = p;
-    } else {
-      out[n++] = (char)c;
-      out[n++] = (char)d;
-    }
-    i++;
-  }
-  return (long)n;
-}
-
-/* Cuts a UTF-8 string at a code point boundary no later than max bytes. */
-static size_t cut_utf8(const char *s, size_t len, size_t max) {
-  if (len <= max) return len;
-  size_t n = max;
-  while (n > 0 && ((unsigned char)s[n] & 0xC0) == 0x80) n--;
-  return n;
-}
-
-/* Normalises s[0..len) (valid UTF-8) with utf8proc `opts` into out (room
-** for max+1 bytes), cut to at most max bytes. Returns the length, or -1 if
-** utf8proc refused the input. */
-static long fold_slow(fossc_analyzer *a, const char *s, size_t len,
-                      utf8proc_option_t opts, char *out, size_t max) {
-  for (;;) {
-    utf8proc_ssize_t n = utf8proc_decompose((const utf8proc_uint8_t *)s,
-                                            (utf8proc_ssize_t)len, a->scratch,
-                                            FOSSC_FOLD_SCRATCH_CPS, opts);
-    if (n < 0) return -1;
-    if (n > FOSSC_FOLD_SCRATCH_CPS) { /* retry on the first half */
-      len = cut_utf8(s, len, len / 2);
-      if (len == 0) return -1;
-      continue;
-    }
-    n = utf8proc_reencode(a->scratch, n, opts);
-    if (n < 0) return -1;
-    size_t m = cut_utf8((const char *)a->scratch, (size_t)n, max);
-    memcpy(out, a->scratch, m);
-    out[m] = '\0';
-    return (long)m;
-  }
-}
-
-/* Folds a raw word into its surface form: *out points at it (w->buf for
-** ASCII words, else buf, room for FOSSC_MAX_WORD_BYTES + 1). Returns its
-** length, 0 when nothing is left of it (the caller drops the word). */
-static size_t fold_surface(fossc_analyzer *a, const raw_word *w, char *buf,
-                           const char **out) {
-  if (w->ascii) { /* next_word lower-cased it already */
-    *out = w->buf;
-    return w->len < FOSSC_MAX_WORD_BYTES ? w->len : FOSSC_MAX_WORD_BYTES;
-  }
-  *out = buf;
-  if (w->simple) {
-    /* ASCII and Latin-1 letters: case folding is a table lookup and the
-    ** text is already NFC (no combining marks on this path). */
-    size_t n = 0;
-    for (size_t i = 0; i < w->len && n < FOSSC_MAX_WORD_BYTES; i++) {
-      unsigned char c = (unsigned char)w->buf[i];
-      if (c < 0x80) {
-        buf[n++] = (char)c;
-      } else {
-        if (n + 2 > FOSSC_MAX_WORD_BYTES) break;
-        int32_t cp = ((c & 0x1F) << 6) | ((unsigned char)w->buf[i + 1] & 0x3F);
-        cp = latin1_lower(cp);
-        buf[n++] = (char)(0xC0 | (cp >> 6));
-        buf[n++] = (char)(0x80 | (cp & 0x3F));
-        i++;
-      }
-    }
-    return n;
-  }
-  long n = fold_slow(a, w->buf, w->len, SURFACE_OPTS, buf, FOSSC_MAX_WORD_BYTES);
-  return n > 0 ? (size_t)n : 0;
-}
-
-/* Writes the plain form of a surface form (slen > 0) into out (room for
-** FOSSC_MAX_WORD_BYTES + 1), NUL-terminated. Returns its length (> 0). */
-static size_t plain_of(fossc_analyzer *a, const char *surface, size_t slen,
-                       char *out) {
-  long p = plain_fast(surface, slen, out);
-  if (p < 0)
-    p = fold_slow(a, surface, slen, PLAIN_OPTS, out, FOSSC_MAX_WORD_BYTES);
-  if (p <= 0) { /* only marks or ignorables: keep the surface */
-    memcpy(out, surface, slen);
-    p = (long)slen;
-  }
-  out[p] = '\0';
-  return (size_t)p;
-}
-
-/* ASCII letters and digits, for next_word's fast path (0: anything else,
-** including the apostrophe, which needs context). */
-enum { A_LETTER = 1, A_DIGIT = 2 };
-static const uint8_t ascii_alnum[256] = {
-    ['0'] = A_DIGIT, ['1'] = A_DIGIT, ['2'] = A_DIGIT, ['3'] = A_DIGIT,
-    ['4'] = A_DIGIT, ['5'] = A_DIGIT, ['6'] = A_DIGIT, ['7'] = A_DIGIT,
-    ['8'] = A_DIGIT, ['9'] = A_DIGIT,
-    ['A'] = A_LETTER, ['B'] = A_LETTER, ['C'] = A_LETTER, ['D'] = A_LETTER,
-    ['E'] = A_LETTER, ['F'] = A_LETTER, ['G'] = A_LETTER, ['H'] = A_LETTER,
-    ['I'] = A_LETTER, ['J'] = A_LETTER, ['K'] = A_LETTER, ['L'] = A_LETTER,
-    ['M'] = A_LETTER, ['N'] = A_LETTER, ['O'] = A_LETTER, ['P'] = A_LETTER,
-    ['Q'] = A_LETTER, ['R'] = A_LETTER, ['S'] = A_LETTER, ['T'] = A_LETTER,
-    ['U'] = A_LETTER, ['V'] = A_LETTER, ['W'] = A_LETTER, ['X'] = A_LETTER,
-    ['Y'] = A_LETTER, ['Z'] = A_LETTER,
-    ['a'] = A_LETTER, ['b'] = A_LETTER, ['c'] = A_LETTER, ['d'] = A_LETTER,
-    ['e'] = A_LETTER, ['f'] = A_LETTER, ['g'] = A_LETTER, ['h'] = A_LETTER,
-    ['i'] = A_LETTER, ['j'] = A_LETTER, ['k'] = A_LETTER, ['l'] = A_LETTER,
-    ['m'] = A_LETTER, ['n'] = A_LETTER, ['o'] = A_LETTER, ['p'] = A_LETTER,
-    ['q'] = A_LETTER, ['r'] = A_LETTER, ['s'] = A_LETTER, ['t'] = A_LETTER,
-    ['u'] = A_LETTER, ['v'] = A_LETTER, ['w'] = A_LETTER, ['x'] = A_LETTER,
-    ['y'] = A_LETTER, ['z'] = A_LETTER,
-};
-
-/* Finds the next word in s[*pos..end) and advances *pos past it. Returns 1
-** with *w filled, or 0 when there is none. */
-static int next_word(const uint8_t *s, size_t end, size_t *pos, raw_word *w) {
-  size_t i = *pos;
-  int32_t cp = 0;
-  int cls = CH_SEP;
-  w->marks = 0;
-  while (i < end) { /* skip to the first letter or digit */
-    if (s[i] < 0x80) { /* ASCII: letter, digit or separator */
-      if (ascii_alnum[s[i]]) break;
-      i++;
-      continue;
-    }
-    size_t n = decode(s + i, end - i, &cp);
-    cls = classify(cp);
-    if (cls == CH_LETTER || cls == CH_DIGIT) break;
-    if (cp == 0xBF || cp == 0xA1) w->marks++; /* ¿ ¡ */
-    i += n;
-  }
-  if (i >= end) {
-    *pos = end;
-    return 0;
-  }
-  w->start = (uint32_t)i;
-  w->len = 0;
-  w->simple = 1;
-  w->numeric = 1;
-  int prev = CH_SEP;
-  int full = 0; /* the word is cut: the rest of its run is skipped */
-  int ascii = 1;
-  while (i < end) {
-    /* Fast path: a run of ASCII letters and digits, copied in one go. */
-    size_t r = i;
-    unsigned k = 0, any = 0;
-    while (r < end && (k = ascii_alnum[s[r]])) {
-      any |= k;
-      r++;
-    }
-    if (r > i) {
-      if (any & A_LETTER) w->numeric = 0;
-      prev = ascii_alnum[s[r - 1]] == A_LETTER ? CH_LETTER : CH_DIGIT;
-      size_t n = r - i, m = full ? 0 : FOSSC_RAW_WORD_BYTES - w->len;
-      if (m > n) m = n;
-      if (m < n) full = 1;
-      /* lower case (see raw_word): | 0x20 maps A-Z to a-z, keeps 0-9 */
-      for (size_t j = 0; j < m; j++) w->buf[w->len + j] = (char)(s[i + j] | 0x20);
-      w->len += m;
-      i = r;
-      if (i >= end) break;
-    }
-    if (s[i] < 0x80 && s[i] != '\'') break; /* an ASCII separator */
-    ascii = 0;
-    size_t n = decode(s + i, end - i, &cp);
-    cls = classify(cp);
-    if (cls == CH_APOS) {
-      /* Kept only between two letters ("China’s", "don't"). */
-      int32_t next_cp;
-      if (prev != CH_LETTER && prev != CH_MARK) break;
-      if (i + n >= end) break;
-      decode(s + i + n, end - i - n, &next_cp);
-      if (classify(next_cp) != CH_LETTER) break;
-      if (!full && w->len < FOSSC_RAW_WORD_BYTES)
-        w->buf[w->len++] = '\'';
-      else
-        full = 1;
-      w->numeric = 0;
-      prev = CH_APOS;
-      i += n;
-      continue;
-    }
-    if (cls == CH_SEP) break;
-    if (cls != CH_DIGIT) w->numeric = 0;
-    if (!full && w->len + n <= FOSSC_RAW_WORD_BYTES) {
-      if (cp >= 0x80 && !latin1_lower(cp)) w->simple = 0;
-      memcpy(w->buf + w->len, s + i, n);
-      w->len += n;
-    } else {
-      full = 1;
-    }
-    prev = cls;
-    i += n;
-  }
-  if (w->simple && !ascii) {
-    /* ß folds to "ss": let utf8proc do it. */
-    for (size_t k = 0; k + 1 < w->len; k++)
-      if ((unsigned char)w->buf[k] == 0xC3 && (unsigned char)w->buf[k + 1] == 0x9F)
-        w->simple = 0;
-  }
-  w->ascii = ascii;
-  w->end = (uint32_t)i;
-  *pos = i;
-  return 1;
-}
-
-/* Returns 1 when the line p[0..n) holds only white space (ASCII blanks and
-** Unicode space separators such as U+00A0). */
-static int line_blank(const uint8_t *p, size_t n) {
-  size_t i = 0;
-  while (i < n) {
-    uint8_t c = p[i];
-    if (c == ' ' || c == '\t' || c == '\r' || c == '\f' || c == '\v') {
-      i++;
-      continue;
-    }
-    if (c < 0x80) return 0;
-    int32_t cp;
-    i += fossc_utf8_next(p + i, n - i, &cp);
-    if (utf8proc_category(cp) != UTF8PROC_CATEGORY_ZS) return 0;
-  }
-  return 1;
-}
-
-/* Finds the next paragraph at or after *pos: a run of non-blank lines.
-** Returns 1 with [*ps, *pe) set and *pos = *pe, or 0 at the end. */
-static int next_paragraph(const uint8_t *s, size_t len, size_t *pos,
-                          size_t *ps, size_t *pe) {
-  size_t i = *pos;
-  for (;;) { /* skip blank lines */
-    if (i >= len) {
-      *pos = len;
-      return 0;
-    }
-    const uint8_t *nl = memchr(s + i, '\n', len - i);
-    size_t le = nl ? (size_t)(nl - s) : len;
-    if (!line_blank(s + i, le - i)) break;
-    i = nl ? le + 1 : len;
-  }
-  *ps = i;
-  for (;;) { /* extend over non-blank lines */
-    const uint8_t *nl = memchr(s + i, '\n', len - i);
-    if (!nl) {
-      i = len;
-      break;
-    }
-    i = (size_t)(nl - s) + 1;
-    if (i >= len) break;
-    const uint8_t *nl2 = memchr(s + i, '\n', len - i);
-    size_t le = nl2 ? (size_t)(nl2 - s) : len;
-    if (line_blank(s + i, le - i)) break;
-  }
-  *pe = i;
-  *pos = i;
-  return 1;
-}
-
 /* ---- analyzer */
 
 int fossc_analyzer_create(fossc_analyzer **out, fossc_error *err) {
@@ -488,7 +134,8 @@ int fossc_analyzer_create_sized(uint32_t cache_slots, fossc_analyzer **out,
   uint32_t max = FOSSC_WORD_CACHE_MIN;
   while (max < cache_slots && max < FOSSC_WORD_CACHE_WORDS) max *= 2;
   fossc_analyzer *a = fossc_calloc(1, sizeof *a);
-  if (!a) return fossc_error_set(err, FOSSC_ERR_NOMEM, "analyzer: out of memory");
+  if (!a)
+    return fossc_error_set(err, FOSSC_ERR_NOMEM, "analyzer: out of memory");
   a->max_ents = max;
   uint32_t hot = max < WORD_HOT_SLOTS ? max : WORD_HOT_SLOTS;
   a->slots = fossc_calloc(WORD_SLOTS_INITIAL, sizeof *a->slots);
@@ -496,7 +143,8 @@ int fossc_analyzer_create_sized(uint32_t cache_slots, fossc_analyzer **out,
   a->hot_mask = hot - 1;
   if (!a->slots || !a->hot) {
     fossc_analyzer_free(a);
-    return fossc_error_set(err, FOSSC_ERR_NOMEM, "analyzer: out of memory for word cache");
+    return fossc_error_set(err, FOSSC_ERR_NOMEM,
+                           "analyzer: out of memory for word cache");
   }
   a->slot_mask = WORD_SLOTS_INITIAL - 1;
   a->stemmer[FOSSC_LANG_EN] = sb_stemmer_new("english", "UTF_8");
@@ -530,15 +178,16 @@ void fossc_analyzer_free(fossc_analyzer *a) {
 static size_t strip_word(fossc_analyzer *a, const char *s, size_t len,
                          char *out) {
   char tmp[FOSSC_RAW_WORD_BYTES];
-  len = cut_utf8(s, len, FOSSC_RAW_WORD_BYTES);
-  long n = plain_fast(s, len, tmp);
+  len = fossc_cut_utf8(s, len, FOSSC_RAW_WORD_BYTES);
+  long n = fossc_plain_fast(s, len, tmp);
   if (n >= 0) {
-    size_t m = cut_utf8(tmp, (size_t)n, FOSSC_MAX_WORD_BYTES);
+    size_t m = fossc_cut_utf8(tmp, (size_t)n, FOSSC_MAX_WORD_BYTES);
     memcpy(out, tmp, m);
     out[m] = '\0';
     return m;
   }
-  n = fold_slow(a, s, len, PLAIN_OPTS, out, FOSSC_MAX_WORD_BYTES);
+  n = fossc_fold_slow(a->scratch, s, len, PLAIN_OPTS, out,
+                      FOSSC_MAX_WORD_BYTES);
   return n > 0 ? (size_t)n : 0;
 }
 
@@ -548,11 +197,12 @@ static size_t strip_word(fossc_analyzer *a, const char *s, size_t len,
 ** of memory. */
 static long stem_of(fossc_analyzer *a, fossc_lang lang, const char *surface,
                     size_t slen) {
-  const sb_symbol *st = sb_stemmer_stem(a->stemmer[lang],
-                                        (const sb_symbol *)surface, (int)slen);
+  const sb_symbol *st =
+      sb_stemmer_stem(a->stemmer[lang], (const sb_symbol *)surface, (int)slen);
   if (!st) return -1;
   int stlen = sb_stemmer_length(a->stemmer[lang]);
-  size_t n = stlen > 0 ? strip_word(a, (const char *)st, (size_t)stlen, a->term) : 0;
+  size_t n =
+      stlen > 0 ? strip_word(a, (const char *)st, (size_t)stlen, a->term) : 0;
   if (n == 0) n = strip_word(a, surface, slen, a->term);
   if (n == 0) {
     n = slen;
@@ -579,8 +229,8 @@ static unsigned stop_bits(const char *surface, size_t slen, const char *plain,
 /* The first min(n, 8) bytes of s, zero-padded; s must have 8 readable
 ** bytes (every word buffer here has at least FOSSC_MAX_WORD_BYTES + 1). */
 static inline uint64_t word_head(const char *s, size_t n) {
-  static const unsigned char keep[16] = {0xff, 0xff, 0xff, 0xff, 0xff, 0xff,
-                                         0xff, 0xff, 0, 0, 0, 0, 0, 0, 0, 0};
+  static const unsigned char keep[16] = {
+      0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0, 0, 0, 0, 0, 0, 0, 0};
   uint64_t v, m;
   memcpy(&v, s, 8);
   memcpy(&m, keep + 8 - (n < 8 ? n : 8), 8);
@@ -674,8 +324,8 @@ static void word_fill(word_ent *e, const char *surface, size_t slen,
 
 /* Adds the word (surface[0..slen), numeric), slen > 0, whose lookup gave
 ** the free slot w. Returns its slot, or NULL on OOM. */
-static word_slot *word_add(fossc_analyzer *a, const char *surface,
-                           size_t slen, int numeric, uint64_t h, uint64_t head,
+static word_slot *word_add(fossc_analyzer *a, const char *surface, size_t slen,
+                           int numeric, uint64_t h, uint64_t head,
                            word_slot *w) {
   if ((a->nents + 1) * 2 > a->slot_mask + 1) {
     if (word_slots_grow(a)) return NULL;
@@ -689,7 +339,7 @@ static word_slot *word_add(fossc_analyzer *a, const char *surface,
     a->cap_ents = cap;
   }
   char plain[FOSSC_MAX_WORD_BYTES + 1];
-  size_t plen = plain_of(a, surface, slen, plain);
+  size_t plen = fossc_plain_of(a->scratch, surface, slen, plain);
   if (a->words.len > UINT32_MAX - 2 * (FOSSC_MAX_WORD_BYTES + 1))
     return NULL; /* cleared at the next batch */
   word_ent *e = &a->ents[a->nents];
@@ -749,13 +399,13 @@ static fossc_lang_score score_text(fossc_analyzer *a, const uint8_t *s,
                                    size_t len) {
   fossc_lang_score sc = {0, 0, 0};
   size_t i = 0;
-  raw_word w;
+  fossc_raw_word w;
   char buf[FOSSC_MAX_WORD_BYTES + 1];
-  while (next_word(s, len, &i, &w)) {
+  while (fossc_next_word(s, len, &i, &w)) {
     fossc_lang_score_marks(&sc, w.marks);
     if (w.numeric) continue;
     const char *surface;
-    size_t slen = fold_surface(a, &w, buf, &surface);
+    size_t slen = fossc_fold_surface(a->scratch, &w, buf, &surface);
     if (!slen) continue;
     uint64_t head = word_head(surface, slen);
     uint64_t h = word_hash(surface, slen, head);
@@ -771,7 +421,7 @@ static fossc_lang_score score_text(fossc_analyzer *a, const uint8_t *s,
     } else {
       word_ent tmp;
       char plain[FOSSC_MAX_WORD_BYTES + 1];
-      size_t plen = plain_of(a, surface, slen, plain);
+      size_t plen = fossc_plain_of(a->scratch, surface, slen, plain);
       word_fill(&tmp, surface, slen, plain, plen, 0);
       en = tmp.en;
       es = tmp.es;
@@ -793,7 +443,8 @@ fossc_lang fossc_detect_lang(fossc_analyzer *a, const char *text, size_t len) {
 }
 
 /* Appends a word to the current batch. Returns 0 or -1 on OOM. */
-static inline int push_tok(fossc_analyzer *a, const raw_word *w, uint32_t id) {
+static inline int push_tok(fossc_analyzer *a, const fossc_raw_word *w,
+                           uint32_t id) {
   if (a->ntoks == a->cap_toks) {
     size_t cap = a->cap_toks ? a->cap_toks * 2 : 256;
     if (cap > FOSSC_MAX_BATCH_WORDS) cap = FOSSC_MAX_BATCH_WORDS;
@@ -862,7 +513,7 @@ static int emit_seg(fossc_analyzer *a, const para_seg *g, size_t end,
 
 /* A word scanned ahead of its lookup (see tokenize_para). */
 typedef struct lookahead {
-  raw_word w;
+  fossc_raw_word w;
   char buf[FOSSC_MAX_WORD_BYTES + 1];
   const char *surface;
   size_t slen;
@@ -885,12 +536,12 @@ static int tokenize_para(fossc_analyzer *a, const uint8_t *s, size_t pe,
     lookahead *nx = &la[p ^ 1];
     int got = 0;
     if (a->ntoks + (size_t)pending < FOSSC_MAX_BATCH_WORDS) {
-      got = next_word(s, pe, i, &nx->w);
+      got = fossc_next_word(s, pe, i, &nx->w);
       if (nx->w.marks) fossc_lang_score_marks(sc, nx->w.marks);
       if (!got) *eop = 1; /* its marks were the paragraph's last */
     }
     if (got) {
-      nx->slen = fold_surface(a, &nx->w, nx->buf, &nx->surface);
+      nx->slen = fossc_fold_surface(a->scratch, &nx->w, nx->buf, &nx->surface);
       if (nx->slen) {
         nx->head = word_head(nx->surface, nx->slen);
         nx->hash = word_hash(nx->surface, nx->slen, nx->head);
@@ -901,11 +552,13 @@ static int tokenize_para(fossc_analyzer *a, const uint8_t *s, size_t pe,
       lookahead *c = &la[p];
       word_slot *hs = word_hot(a, c->hash);
       const word_slot *ws = hs;
-      if (!hs->id1 || !slot_is(a, hs, c->surface, c->slen, c->w.numeric, c->head)) {
-        word_slot *m = word_find(a, c->surface, c->slen, c->w.numeric,
-                                 c->hash, c->head);
+      if (!hs->id1 ||
+          !slot_is(a, hs, c->surface, c->slen, c->w.numeric, c->head)) {
+        word_slot *m =
+            word_find(a, c->surface, c->slen, c->w.numeric, c->hash, c->head);
         if (!m->id1)
-          m = word_add(a, c->surface, c->slen, c->w.numeric, c->hash, c->head, m);
+          m = word_add(a, c->surface, c->slen, c->w.numeric, c->hash, c->head,
+                       m);
         if (!m) return -1;
         *hs = *m;
       }
@@ -943,7 +596,7 @@ int fossc_analyze(fossc_analyzer *a, const char *text, size_t len,
     word_cache_check(a);
     while (a->ntoks < FOSSC_MAX_BATCH_WORDS) {
       if (!in_para) {
-        if (!next_paragraph(s, len, &pos, &ps, &pe)) {
+        if (!fossc_next_paragraph(s, len, &pos, &ps, &pe)) {
           eof = 1;
           break;
         }
@@ -989,44 +642,23 @@ int fossc_analyze(fossc_analyzer *a, const char *text, size_t len,
   return FOSSC_OK;
 }
 
-/* Copies in[0..len) into out (room for FOSSC_MAX_WORD_BYTES + 1) as valid
-** UTF-8 without NULs, cut to FOSSC_MAX_WORD_BYTES. Sets *numeric when every
-** code point is a decimal digit. Returns the length. */
-static size_t clean_word(const char *in, size_t len, char *out, int *numeric) {
-  const uint8_t *s = (const uint8_t *)in;
-  size_t i = 0, n = 0;
-  *numeric = len > 0;
-  while (i < len) {
-    int32_t cp;
-    size_t k = fossc_utf8_next(s + i, len - i, &cp);
-    uint8_t enc[4];
-    utf8proc_ssize_t m = utf8proc_encode_char(cp, enc);
-    if (n + (size_t)m > FOSSC_MAX_WORD_BYTES) break;
-    memcpy(out + n, enc, (size_t)m);
-    n += (size_t)m;
-    if (classify(cp) != CH_DIGIT) *numeric = 0;
-    i += k;
-  }
-  out[n] = '\0';
-  if (n == 0) *numeric = 0;
-  return n;
-}
-
 int fossc_analyzer_term(fossc_analyzer *a, fossc_lang lang, const char *word,
                         size_t len, fossc_buf *out) {
   fossc_buf_reset(out);
   if (!a || (!word && len)) return FOSSC_ERR_ARG;
   char w[FOSSC_MAX_WORD_BYTES + 1];
   int numeric;
-  size_t n = clean_word(word, len, w, &numeric);
+  size_t n = fossc_clean_word(word, len, w, &numeric);
   if (n == 0) return FOSSC_OK; /* an empty word has an empty term */
   if (numeric) {
     fossc_buf_append(out, w, n);
   } else if (lang != FOSSC_LANG_EN && lang != FOSSC_LANG_ES) {
     char p[FOSSC_MAX_WORD_BYTES + 1];
     size_t m = strip_word(a, w, n, p);
-    if (m) fossc_buf_append(out, p, m);
-    else fossc_buf_append(out, w, n);
+    if (m)
+      fossc_buf_append(out, p, m);
+    else
+      fossc_buf_append(out, w, n);
   } else {
     word_cache_check(a);
     const word_slot *ws = word_get(a, w, n, 0);
@@ -1038,74 +670,4 @@ int fossc_analyzer_term(fossc_analyzer *a, fossc_lang lang, const char *word,
   }
   if (!fossc_buf_cstr(out)) return FOSSC_ERR_NOMEM;
   return FOSSC_OK;
-}
-
-long fossc_utf8_sanitize(const char *in, size_t len, fossc_buf *out) {
-  fossc_buf_reset(out);
-  if (!in && len) return -1;
-  const uint8_t *s = (const uint8_t *)in;
-  long bad = 0;
-  size_t i = 0;
-  if (fossc_buf_reserve(out, len)) return -1;
-  while (i < len) {
-    size_t run = i; /* copy runs of valid ASCII in one go */
-    while (run < len && s[run] && s[run] < 0x80) run++;
-    if (run > i) {
-      fossc_buf_append(out, s + i, run - i);
-      i = run;
-      continue;
-    }
-    int32_t cp;
-    size_t k = fossc_utf8_next(s + i, len - i, &cp);
-    if (cp == FOSSC_REPLACEMENT_CHAR &&
-        !(k == 3 && memcmp(s + i, "\xEF\xBF\xBD", 3) == 0)) {
-      fossc_buf_append(out, "\xEF\xBF\xBD", 3);
-      bad++;
-    } else {
-      fossc_buf_append(out, s + i, k);
-    }
-    i += k;
-  }
-  if (!fossc_buf_cstr(out)) return -1;
-  return bad;
-}
-
-int fossc_fold_plain(const char *in, size_t len, fossc_buf *out) {
-  fossc_buf_reset(out);
-  if (!in && len) return FOSSC_ERR_ARG;
-  size_t i = 0;
-  while (i < len && in[i] && (unsigned char)in[i] < 0x80) i++;
-  if (i == len) { /* ASCII: lower-casing is the whole job */
-    if (fossc_buf_reserve(out, len)) return FOSSC_ERR_NOMEM;
-    for (i = 0; i < len; i++) {
-      char c = in[i];
-      out->data[i] = (c >= 'A' && c <= 'Z') ? (char)(c + 0x20) : c;
-    }
-    out->len = len;
-    return fossc_buf_cstr(out) ? FOSSC_OK : FOSSC_ERR_NOMEM;
-  }
-  fossc_buf clean = FOSSC_BUF_INIT;
-  if (fossc_utf8_sanitize(in, len, &clean) < 0) {
-    fossc_buf_free(&clean);
-    return FOSSC_ERR_NOMEM;
-  }
-  const utf8proc_option_t opts = SURFACE_OPTS | UTF8PROC_STRIPMARK;
-  const utf8proc_uint8_t *u = (const utf8proc_uint8_t *)clean.data;
-  utf8proc_ssize_t n = utf8proc_decompose(u, (utf8proc_ssize_t)clean.len, NULL, 0, opts);
-  int rc = FOSSC_OK;
-  utf8proc_int32_t *buf = NULL;
-  if (n < 0) {
-    rc = n == UTF8PROC_ERROR_NOMEM ? FOSSC_ERR_NOMEM : FOSSC_ERR_INPUT;
-  } else if (!(buf = fossc_malloc(((size_t)n + 1) * sizeof *buf))) {
-    rc = FOSSC_ERR_NOMEM;
-  } else {
-    n = utf8proc_decompose(u, (utf8proc_ssize_t)clean.len, buf, n, opts);
-    if (n >= 0) n = utf8proc_reencode(buf, n, opts);
-    if (n < 0) rc = FOSSC_ERR_INPUT;
-    else fossc_buf_append(out, buf, (size_t)n);
-    if (rc == FOSSC_OK && !fossc_buf_cstr(out)) rc = FOSSC_ERR_NOMEM;
-  }
-  fossc_free(buf);
-  fossc_buf_free(&clean);
-  return rc;
 }

@@ -97,7 +97,7 @@ void fossc_buf_reset(fossc_buf *b) {
   b->oom = 0;
 }
 
-int fossc_buf_reserve(fossc_buf *b, size_t extra) {
+int fossc_buf_grow_(fossc_buf *b, size_t extra) {
   if (b->oom) return -1;
   if (extra > SIZE_MAX - b->len - 1) {
     b->oom = 1;
@@ -115,17 +115,6 @@ int fossc_buf_reserve(fossc_buf *b, size_t extra) {
   b->data = p;
   b->cap = cap;
   return 0;
-}
-
-void fossc_buf_append(fossc_buf *b, const void *p, size_t n) {
-  if (n == 0 || fossc_buf_reserve(b, n)) return;
-  memcpy(b->data + b->len, p, n);
-  b->len += n;
-}
-
-void fossc_buf_putc(fossc_buf *b, char c) {
-  if (fossc_buf_reserve(b, 1)) return;
-  b->data[b->len++] = c;
 }
 
 void fossc_buf_puts(fossc_buf *b, const char *s) {
@@ -154,33 +143,6 @@ char *fossc_buf_cstr(fossc_buf *b) {
   if (fossc_buf_reserve(b, 0)) return NULL;
   b->data[b->len] = '\0';
   return b->data;
-}
-
-void fossc_buf_put_varint(fossc_buf *b, uint64_t v) {
-  uint8_t tmp[10];
-  size_t n = 0;
-  while (v >= 0x80) {
-    tmp[n++] = (uint8_t)(v | 0x80);
-    v >>= 7;
-  }
-  tmp[n++] = (uint8_t)v;
-  fossc_buf_append(b, tmp, n);
-}
-
-void fossc_buf_put_u16(fossc_buf *b, uint16_t v) {
-  uint8_t t[2] = {(uint8_t)v, (uint8_t)(v >> 8)};
-  fossc_buf_append(b, t, 2);
-}
-
-void fossc_buf_put_u32(fossc_buf *b, uint32_t v) {
-  uint8_t t[4] = {(uint8_t)v, (uint8_t)(v >> 8), (uint8_t)(v >> 16),
-                  (uint8_t)(v >> 24)};
-  fossc_buf_append(b, t, 4);
-}
-
-void fossc_buf_put_u64(fossc_buf *b, uint64_t v) {
-  fossc_buf_put_u32(b, (uint32_t)v);
-  fossc_buf_put_u32(b, (uint32_t)(v >> 32));
 }
 
 int fossc_get_varint_slow(const uint8_t **pp, const uint8_t *end,

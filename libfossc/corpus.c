@@ -198,7 +198,7 @@ static int jsonl_line(fossc_corpus_reader *r, const char *file, uint64_t ln,
   fossc_json_doc *jd = NULL;
   fossc_error jerr;
   fossc_error_clear(&jerr);
-  int rc = fossc_json_parse(s, n, &jd, &jerr);
+  int rc = fossc_json_parse_valid(s, n, &jd, &jerr); /* valid: see above */
   if (rc == FOSSC_ERR_NOMEM) return fossc_error_set(r->err, rc, "out of memory");
   if (rc) {
     r->stats.skipped++;

@@ -42,6 +42,12 @@ typedef struct fossc_json_doc fossc_json_doc;
 ** strings is an error; lone surrogate escapes become U+FFFD. */
 int fossc_json_parse(const char *text, size_t len, fossc_json_doc **out,
                      fossc_error *err);
+/* fossc_json_parse for a text the caller has checked to be valid UTF-8 as a
+** whole (JSONL lines are, before parsing): strings are copied without
+** checking their UTF-8 again. On other text the strings may hold invalid
+** UTF-8 (never a read out of bounds). */
+int fossc_json_parse_valid(const char *text, size_t len, fossc_json_doc **out,
+                           fossc_error *err);
 void fossc_json_doc_free(fossc_json_doc *doc);
 /* The root value of a parsed document (owned by doc). */
 const fossc_json *fossc_json_root(const fossc_json_doc *doc);

@@ -121,6 +121,7 @@ static uint32_t seg_intern(fossc_wworker *wk, const char *s, size_t n) {
   memset(&wk->tsc[j->nterms], 0, sizeof *wk->tsc);
   fossc_seg_term *t = &j->terms[j->nterms];
   memset(t, 0, sizeof *t);
+  t->hash = h;
   t->str_off = (uint32_t)j->strs.len;
   t->len = (uint8_t)n;
   t->last_doc = UINT32_MAX;

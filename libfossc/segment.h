@@ -28,6 +28,7 @@ typedef struct fossc_wdoc {
 /* A term of a segment: its raw stream (postings.h) with document numbers
 ** local to the batch, the first one absolute. */
 typedef struct fossc_seg_term {
+  uint64_t hash;    /* XXH3_64bits of the term: the owner's lookup key too */
   uint32_t str_off; /* into the job's strs */
   uint8_t len;
   uint32_t df, last_doc;

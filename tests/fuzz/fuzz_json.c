@@ -7,6 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "analysis.h"
 #include "json.h"
 
 static void check_strings(const fossc_json *v, int depth) {
@@ -31,6 +32,22 @@ static void check_strings(const fossc_json *v, int depth) {
   }
 }
 
+/* Whether two parsed trees are equal (types, keys, strings, numbers). */
+static int same_tree(const fossc_json *a, const fossc_json *b) {
+  for (; a && b; a = a->next, b = b->next) {
+    if (a->type != b->type || a->key_len != b->key_len ||
+        (a->key_len && memcmp(a->key, b->key, a->key_len)))
+      return 0;
+    if (a->type == FOSSC_JSON_STRING &&
+        (a->str_len != b->str_len || memcmp(a->str, b->str, a->str_len)))
+      return 0;
+    if (a->type == FOSSC_JSON_NUMBER && memcmp(&a->num, &b->num, sizeof a->num))
+      return 0;
+    if (!same_tree(a->child, b->child)) return 0;
+  }
+  return !a && !b;
+}
+
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
@@ -39,9 +56,22 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
   int rc = fossc_json_parse((const char *)data, size, &doc, &err);
   if (rc == FOSSC_OK) {
     check_strings(fossc_json_root(doc), 0);
-    fossc_json_doc_free(doc);
   } else if (doc || rc != FOSSC_ERR_INPUT) {
     abort();
   }
+  /* On valid UTF-8 the parser that trusts it agrees with the one that
+  ** checks it; on anything else it must still fail or succeed cleanly. */
+  fossc_buf clean = FOSSC_BUF_INIT;
+  long bad = fossc_utf8_sanitize((const char *)data, size, &clean);
+  fossc_buf_free(&clean);
+  fossc_json_doc *doc2 = NULL;
+  int rc2 = fossc_json_parse_valid((const char *)data, size, &doc2, &err);
+  if (bad == 0 && rc2 != rc) abort();
+  if (bad == 0 && rc == FOSSC_OK && !same_tree(fossc_json_root(doc),
+                                               fossc_json_root(doc2)))
+    abort();
+  if (rc2 != FOSSC_OK && (doc2 || rc2 != FOSSC_ERR_INPUT)) abort();
+  fossc_json_doc_free(doc2);
+  fossc_json_doc_free(doc);
   return 0;
 }

@@ -3,6 +3,7 @@
 
 #include <math.h>
 #include <stdlib.h>
+#include <string.h>
 
 #include "../harness.h"
 
@@ -120,6 +121,35 @@ TEST(string_escapes) {
   CHECK(rejects("\"\\u12g4\""));
   CHECK(rejects("\"tab\there\""));   /* raw control character */
   CHECK(rejects("\"new\nline\""));
+}
+
+TEST(parse_valid_agrees_on_valid_utf8) {
+  /* fossc_json_parse_valid (JSONL lines, validated first) copies non-ASCII
+  ** bytes without checking them: same strings as the checking parser. */
+  const char *texts[] = {
+      "{\"t\":\"canci\xC3\xB3n espa\xC3\xB1ola: \xC2\xBFqu\xC3\xA9 tal? "
+      "\xE2\x82\xAC \xF0\x9F\x98\x80 a\\u00e9\\n\",\"n\":[1,\"\xC3\xA9\"]}",
+      "\"\xC3\xA1\xC3\xA9\xC3\xAD\xC3\xB3\xC3\xBA\xC3\xB1\xC3\x91xyz0123456789\"",
+      "\"tab\there \xC3\xA9\"", /* still a raw control character */
+  };
+  for (size_t i = 0; i < sizeof texts / sizeof *texts; i++) {
+    fossc_error e1, e2;
+    fossc_json_doc *a = NULL, *b = NULL;
+    int r1 = fossc_json_parse(texts[i], strlen(texts[i]), &a, &e1);
+    int r2 = fossc_json_parse_valid(texts[i], strlen(texts[i]), &b, &e2);
+    CHECK(r1 == r2);
+    if (r1 == FOSSC_OK && r2 == FOSSC_OK) {
+      const fossc_json *x = fossc_json_root(a), *y = fossc_json_root(b);
+      if (x->type == FOSSC_JSON_OBJECT) {
+        x = fossc_json_get(x, "t");
+        y = fossc_json_get(y, "t");
+      }
+      CHECK(x && y && x->str_len == y->str_len &&
+            memcmp(x->str, y->str, x->str_len) == 0);
+    }
+    fossc_json_doc_free(a);
+    fossc_json_doc_free(b);
+  }
 }
 
 TEST(surrogates) {
@@ -296,6 +326,7 @@ int main(void) {
   RUN(parses_scalars_at_top_level);
   RUN(numbers);
   RUN(string_escapes);
+  RUN(parse_valid_agrees_on_valid_utf8);
   RUN(surrogates);
   RUN(invalid_utf8_is_an_error);
   RUN(errors_give_offsets);
