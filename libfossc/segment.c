@@ -180,16 +180,6 @@ static int on_token(void *ctx, const fossc_token *t) {
   return 0;
 }
 
-static inline size_t put_varint32(uint8_t *p, uint32_t v) {
-  size_t n = 0;
-  while (v >= 0x80) {
-    p[n++] = (uint8_t)(v | 0x80);
-    v >>= 7;
-  }
-  p[n++] = (uint8_t)v;
-  return n;
-}
-
 /* Appends local document d's occurrences to the segment's streams.
 ** Occurrences come in position order; a counting pass groups them by term,
 ** keeping that order, so no sort is needed. */
@@ -231,12 +221,12 @@ static int flush_occurrences(fossc_wworker *wk, uint32_t d,
     ** each: all values fit in 32 bits), then plain stores. */
     if (fossc_buf_reserve(b, ((size_t)c->cnt + 3) * 5)) return FOSSC_ERR_NOMEM;
     uint8_t *o = (uint8_t *)b->data + b->len;
-    o += put_varint32(o, t->last_doc == UINT32_MAX ? d : d - t->last_doc - 1);
-    o += put_varint32(o, c->tft);
-    o += put_varint32(o, c->cnt - c->tft);
+    o += fossc_put_varint_at(o, t->last_doc == UINT32_MAX ? d : d - t->last_doc - 1);
+    o += fossc_put_varint_at(o, c->tft);
+    o += fossc_put_varint_at(o, c->cnt - c->tft);
     uint32_t prev = 0;
     for (uint32_t k = 0; k < c->cnt; k++) {
-      o += put_varint32(o, k == 0 ? pos[k] : pos[k] - prev);
+      o += fossc_put_varint_at(o, k == 0 ? pos[k] : pos[k] - prev);
       prev = pos[k];
     }
     b->len = (size_t)((char *)o - b->data);
