@@ -125,8 +125,8 @@ static int encode_block(const enc_doc *docs, uint32_t n, uint32_t block_prev,
     pos_len += (size_t)(docs[k].pos_end - docs[k].pos);
   int zstd = FOSSC_COMPRESS_POSITIONS && pos_len >= FOSSC_BLOCK_MIN_COMPRESS;
   size_t bound = zstd ? ZSTD_compressBound(pos_len) : 0;
-  if (fossc_buf_reserve(bodies, (size_t)n * FOSSC_ENC_DOC_MAX + pos_len + bound))
-    return FOSSC_ERR_NOMEM;
+  size_t room = (size_t)n * FOSSC_ENC_DOC_MAX + pos_len + bound;
+  if (fossc_buf_reserve(bodies, room)) return FOSSC_ERR_NOMEM;
   uint8_t *base = (uint8_t *)bodies->data + bodies->len, *o = base;
   float max_w = 0;
   uint32_t bp = block_prev;
@@ -136,7 +136,8 @@ static int encode_block(const enc_doc *docs, uint32_t n, uint32_t block_prev,
   }
   for (uint32_t k = 0; k < n; k++) {
     /* Titles rarely hold the term: tf_title 0 costs no byte. */
-    o += fossc_put_varint_at(o, (uint64_t)docs[k].tfb << 1 | (docs[k].tft != 0));
+    uint64_t code = (uint64_t)docs[k].tfb << 1 | (docs[k].tft != 0);
+    o += fossc_put_varint_at(o, code);
     if (docs[k].tft) o += fossc_put_varint_at(o, docs[k].tft - 1);
     uint32_t d = docs[k].doc;
     float w = fossc_bm25f_w(docs[k].tft, docs[k].tfb, nv->title_len[d],
