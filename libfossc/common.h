@@ -111,16 +111,23 @@ void fossc_buf_printf(fossc_buf *b, const char *fmt, ...)
     __attribute__((format(printf, 2, 3)));
 /* Ensures data[len] == '\0' (not counted in len); returns data or NULL on OOM. */
 char *fossc_buf_cstr(fossc_buf *b);
-/* Unsigned LEB128 varint. */
-static inline void fossc_buf_put_varint(fossc_buf *b, uint64_t v) {
-  uint8_t tmp[10];
+/* Writes v as an unsigned LEB128 varint at p, which has room for
+** FOSSC_VARINT_MAX bytes. Returns the number of bytes written (1..10). For
+** encoders that reserve room once and then store many values. */
+#define FOSSC_VARINT_MAX 10 /* ceil(64 / 7): a uint64_t's longest varint */
+static inline size_t fossc_put_varint_at(uint8_t *p, uint64_t v) {
   size_t n = 0;
   while (v >= 0x80) {
-    tmp[n++] = (uint8_t)(v | 0x80);
+    p[n++] = (uint8_t)(v | 0x80);
     v >>= 7;
   }
-  tmp[n++] = (uint8_t)v;
-  fossc_buf_append(b, tmp, n);
+  p[n++] = (uint8_t)v;
+  return n;
+}
+/* Appends v as an unsigned LEB128 varint. */
+static inline void fossc_buf_put_varint(fossc_buf *b, uint64_t v) {
+  uint8_t tmp[FOSSC_VARINT_MAX];
+  fossc_buf_append(b, tmp, fossc_put_varint_at(tmp, v));
 }
 static inline void fossc_buf_put_u16(fossc_buf *b, uint16_t v) {
   uint8_t t[2] = {(uint8_t)v, (uint8_t)(v >> 8)}; /* little endian */

@@ -14,11 +14,14 @@ float fossc_bm25f_w(uint32_t tf_title, uint32_t tf_body, uint32_t title_len,
   return tfn / (FOSSC_BM25_K1 + tfn);
 }
 
-static void put_f32(fossc_buf *b, float f) {
-  uint32_t u;
-  memcpy(&u, &f, 4);
-  fossc_buf_put_u32(b, u);
-}
+/* A worker keeps its encoding scratch between lists up to this size: the
+** bodies of every list but the few longest fit, so most lists allocate
+** nothing; a longer one's buffer (megabytes for the most frequent words) is
+** released so that it does not stay resident for the rest of the build. */
+#define FOSSC_ENCODE_SCRATCH_KEEP (1u << 20)
+/* Bytes a block's documents region takes at most per document: three
+** varints (document gap, tf code, tf_title - 1) of values below 2^35. */
+#define FOSSC_ENC_DOC_MAX 15
 
 /* Per-document view of the writer's stream while encoding one block. */
 typedef struct {
@@ -27,22 +30,48 @@ typedef struct {
   const uint8_t *pos_end;
 } enc_doc;
 
+/* Decodes one varint of the writer's stream. Its values fit in 32 bits and
+** nearly all take one or two bytes, so those are decoded inline. */
+static inline int get_raw_varint(const uint8_t **p, const uint8_t *end,
+                                 uint32_t *out) {
+  const uint8_t *q = *p;
+  if (end - q >= 2) {
+    if (q[0] < 0x80) {
+      *out = q[0];
+      *p = q + 1;
+      return 0;
+    }
+    if (q[1] < 0x80) {
+      *out = (uint32_t)(q[0] & 0x7f) | (uint32_t)q[1] << 7;
+      *p = q + 2;
+      return 0;
+    }
+  }
+  uint64_t v;
+  if (fossc_get_varint_slow(p, end, &v) || v > UINT32_MAX) return -1;
+  *out = (uint32_t)v;
+  return 0;
+}
+
+/* The cursor's position skipper (below): the encoder steps over a
+** document's positions with it too. */
+static const uint8_t *skip_varints(const uint8_t *p, const uint8_t *end,
+                                   uint64_t need);
+
 static int read_doc(const uint8_t **p, const uint8_t *end, uint32_t *prev,
                     enc_doc *d) {
-  uint64_t delta, t, b;
-  if (fossc_get_varint(p, end, &delta) || fossc_get_varint(p, end, &t) ||
-      fossc_get_varint(p, end, &b))
+  uint32_t delta, t, b;
+  if (get_raw_varint(p, end, &delta) || get_raw_varint(p, end, &t) ||
+      get_raw_varint(p, end, &b))
     return -1;
-  d->doc = *prev + 1 + (uint32_t)delta;
+  d->doc = *prev + 1 + delta;
   *prev = d->doc;
-  d->tft = (uint32_t)t;
-  d->tfb = (uint32_t)b;
+  d->tft = t;
+  d->tfb = b;
   d->pos = *p;
-  for (uint64_t k = 0; k < t + b; k++) {
-    uint64_t v;
-    if (fossc_get_varint(p, end, &v)) return -1;
-  }
-  d->pos_end = *p;
+  d->pos_end = skip_varints(*p, end, (uint64_t)t + b);
+  if (!d->pos_end) return -1;
+  *p = d->pos_end;
   return 0;
 }
 
@@ -54,63 +83,90 @@ static uint8_t quantize_max(float w) {
   return (uint8_t)q;
 }
 
-/* One encoded block: its body appended to *bodies, its header fields. */
+/* One encoded block's header fields. */
 typedef struct {
-  uint32_t last, n;
+  uint32_t last, n, end; /* end: its body's end offset in the bodies */
   float max_w;
   uint8_t flags;
 } enc_block;
+
+static inline void store_u32(uint8_t *p, uint32_t v) {
+  p[0] = (uint8_t)v; /* little endian, whatever the host */
+  p[1] = (uint8_t)(v >> 8);
+  p[2] = (uint8_t)(v >> 16);
+  p[3] = (uint8_t)(v >> 24);
+}
+
+/* Appends block b's long-form header to *hdrs. */
+static void put_block_hdr(fossc_buf *hdrs, const enc_block *b) {
+  if (fossc_buf_reserve(hdrs, FOSSC_BLOCK_HDR_BYTES)) return;
+  uint8_t *h = (uint8_t *)hdrs->data + hdrs->len;
+  uint32_t w;
+  memcpy(&w, &b->max_w, 4);
+  store_u32(h, b->last);
+  store_u32(h + 4, b->end);
+  store_u32(h + 8, w);
+  h[12] = (uint8_t)(b->n - 1);
+  h[13] = b->flags;
+  hdrs->len += FOSSC_BLOCK_HDR_BYTES;
+}
 
 /* Appends block docs[0..n)'s body to *bodies: the documents region (n-1
 ** document deltas, the last document being in the header; n tf codes:
 ** raw varints, decoded for every block a query touches), then the
 ** positions region (zstd when that pays: decompressed only when a phrase
-** or proximity needs positions). */
+** or proximity needs positions). The room for all of it is reserved once
+** and filled with plain stores: this runs for every posting of the index. */
 static int encode_block(const enc_doc *docs, uint32_t n, uint32_t block_prev,
                         const fossc_norms_view *nv, ZSTD_CCtx *cctx, int level,
-                        fossc_buf *scratch, fossc_buf *bodies, enc_block *out) {
-  fossc_buf_reset(scratch);
+                        fossc_buf *bodies, enc_block *out) {
+  size_t pos_len = 0;
+  for (uint32_t k = 0; k < n; k++)
+    pos_len += (size_t)(docs[k].pos_end - docs[k].pos);
+  int zstd = FOSSC_COMPRESS_POSITIONS && pos_len >= FOSSC_BLOCK_MIN_COMPRESS;
+  size_t bound = zstd ? ZSTD_compressBound(pos_len) : 0;
+  size_t room = (size_t)n * FOSSC_ENC_DOC_MAX + pos_len + bound;
+  if (fossc_buf_reserve(bodies, room)) return FOSSC_ERR_NOMEM;
+  uint8_t *base = (uint8_t *)bodies->data + bodies->len, *o = base;
   float max_w = 0;
   uint32_t bp = block_prev;
   for (uint32_t k = 0; k + 1 < n; k++) {
-    fossc_buf_put_varint(scratch, docs[k].doc - bp - 1);
+    o += fossc_put_varint_at(o, docs[k].doc - bp - 1);
     bp = docs[k].doc;
   }
   for (uint32_t k = 0; k < n; k++) {
     /* Titles rarely hold the term: tf_title 0 costs no byte. */
-    fossc_buf_put_varint(scratch,
-                         (uint64_t)docs[k].tfb << 1 | (docs[k].tft != 0));
-    if (docs[k].tft) fossc_buf_put_varint(scratch, docs[k].tft - 1);
+    uint64_t code = (uint64_t)docs[k].tfb << 1 | (docs[k].tft != 0);
+    o += fossc_put_varint_at(o, code);
+    if (docs[k].tft) o += fossc_put_varint_at(o, docs[k].tft - 1);
     uint32_t d = docs[k].doc;
     float w = fossc_bm25f_w(docs[k].tft, docs[k].tfb, nv->title_len[d],
                             nv->body_len[d], nv->avg_title, nv->avg_body);
     if (w > max_w) max_w = w;
   }
-  size_t docs_len = scratch->len;
-  for (uint32_t k = 0; k < n; k++)
-    fossc_buf_append(scratch, docs[k].pos,
-                     (size_t)(docs[k].pos_end - docs[k].pos));
-  if (scratch->oom) return FOSSC_ERR_NOMEM;
-  fossc_buf_append(bodies, scratch->data, docs_len);
-  const char *pos = scratch->data + docs_len;
-  size_t pos_len = scratch->len - docs_len;
+  uint8_t *pos = o;
+  for (uint32_t k = 0; k < n; k++) {
+    size_t len = (size_t)(docs[k].pos_end - docs[k].pos);
+    memcpy(o, docs[k].pos, len);
+    o += len;
+  }
   uint8_t flags = 0;
-  if (FOSSC_COMPRESS_POSITIONS && pos_len >= FOSSC_BLOCK_MIN_COMPRESS) {
-    size_t bound = ZSTD_compressBound(pos_len);
-    if (fossc_buf_reserve(bodies, bound)) return FOSSC_ERR_NOMEM;
-    size_t z = ZSTD_compressCCtx(cctx, bodies->data + bodies->len, bound, pos,
-                                 pos_len, level);
+  if (zstd) {
+    /* Compressed past the gathered positions, then moved over them. */
+    size_t z = ZSTD_compressCCtx(cctx, o, bound, pos, pos_len, level);
     if (!ZSTD_isError(z) && z < pos_len) {
-      bodies->len += z;
+      memcpy(pos, o, z);
+      o = pos + z;
       flags |= FOSSC_BLOCK_ZSTD;
     }
   }
-  if (!(flags & FOSSC_BLOCK_ZSTD)) fossc_buf_append(bodies, pos, pos_len);
+  bodies->len += (size_t)(o - base);
   out->last = docs[n - 1].doc;
   out->n = n;
+  out->end = (uint32_t)bodies->len;
   out->max_w = max_w;
   out->flags = flags;
-  return bodies->oom ? FOSSC_ERR_NOMEM : FOSSC_OK;
+  return FOSSC_OK;
 }
 
 int fossc_postings_encode(const uint8_t *raw, size_t raw_len, uint32_t df,
@@ -119,11 +175,15 @@ int fossc_postings_encode(const uint8_t *raw, size_t raw_len, uint32_t df,
   const uint8_t *p = raw, *end = raw + raw_len;
   uint32_t prev = UINT32_MAX; /* so that the first doc = delta */
   enc_doc docs[FOSSC_BLOCK_DOCS];
-  fossc_buf hdrs = FOSSC_BUF_INIT, bodies = FOSSC_BUF_INIT;
+  /* The bodies go to *scratch. The headers of a long-form list go to hdrs,
+  ** written from its second block on: most lists are one block, whose
+  ** header stays in `first` and becomes the short form. */
+  fossc_buf hdrs = FOSSC_BUF_INIT, *bodies = scratch;
   uint32_t nblocks = 0, seen = 0, block_prev = UINT32_MAX;
-  enc_block blk = {0};
+  enc_block first = {0}, blk = {0};
   int rc = FOSSC_OK;
 
+  fossc_buf_reset(bodies);
   while (p < end) {
     uint32_t n = 0;
     size_t raw_bytes = 0;
@@ -135,15 +195,15 @@ int fossc_postings_encode(const uint8_t *raw, size_t raw_len, uint32_t df,
       raw_bytes += (size_t)(docs[n].pos_end - docs[n].pos) + 12;
       n++;
     }
-    if ((rc = encode_block(docs, n, block_prev, nv, cctx, level, scratch,
-                           &bodies, &blk)))
+    if ((rc = encode_block(docs, n, block_prev, nv, cctx, level, bodies,
+                           &blk)))
       goto done;
-    /* Long-form header; dropped again when the list has one block. */
-    fossc_buf_put_u32(&hdrs, blk.last);
-    fossc_buf_put_u32(&hdrs, (uint32_t)bodies.len);
-    put_f32(&hdrs, blk.max_w);
-    fossc_buf_putc(&hdrs, (char)(n - 1));
-    fossc_buf_putc(&hdrs, (char)blk.flags);
+    if (nblocks == 0) {
+      first = blk;
+    } else {
+      if (nblocks == 1) put_block_hdr(&hdrs, &first);
+      put_block_hdr(&hdrs, &blk);
+    }
     block_prev = blk.last;
     nblocks++;
     seen += n;
@@ -152,19 +212,27 @@ int fossc_postings_encode(const uint8_t *raw, size_t raw_len, uint32_t df,
     rc = FOSSC_ERR_INTERNAL;
     goto done;
   }
-  if (nblocks == 1) {
-    fossc_buf_put_varint(out, 2u | blk.flags);
-    fossc_buf_putc(out, (char)quantize_max(blk.max_w));
-    fossc_buf_put_varint(out, blk.last);
-  } else {
-    fossc_buf_put_varint(out, (uint64_t)nblocks << 1);
-    fossc_buf_append(out, hdrs.data, hdrs.len);
+  if (hdrs.oom ||
+      fossc_buf_reserve(out, 2 * FOSSC_VARINT_MAX + hdrs.len + bodies->len)) {
+    rc = FOSSC_ERR_NOMEM;
+    goto done;
   }
-  fossc_buf_append(out, bodies.data, bodies.len);
-  if (hdrs.oom || bodies.oom || out->oom) rc = FOSSC_ERR_NOMEM;
+  uint8_t *o = (uint8_t *)out->data + out->len;
+  if (nblocks == 1) {
+    o += fossc_put_varint_at(o, 2u | first.flags);
+    *o++ = quantize_max(first.max_w);
+    o += fossc_put_varint_at(o, first.last);
+  } else {
+    o += fossc_put_varint_at(o, (uint64_t)nblocks << 1);
+    memcpy(o, hdrs.data, hdrs.len);
+    o += hdrs.len;
+  }
+  if (bodies->len) memcpy(o, bodies->data, bodies->len);
+  o += bodies->len;
+  out->len = (size_t)((char *)o - out->data);
 done:
   fossc_buf_free(&hdrs);
-  fossc_buf_free(&bodies);
+  if (bodies->cap > FOSSC_ENCODE_SCRATCH_KEEP) fossc_buf_free(bodies);
   return rc;
 }
 

@@ -26,13 +26,14 @@ typedef struct fossc_wdoc {
 } fossc_wdoc;
 
 /* A term of a segment: its raw stream (postings.h) with document numbers
-** local to the batch, the first one absolute. */
+** local to the batch, the first one absolute. The stream is the region
+** [raw_off, raw_off + raw_len) of the job's `streams` (room for raw_cap). */
 typedef struct fossc_seg_term {
   uint64_t hash;    /* XXH3_64bits of the term: the owner's lookup key too */
   uint32_t str_off; /* into the job's strs */
   uint8_t len;
   uint32_t df, last_doc;
-  fossc_buf raw;
+  uint32_t raw_off, raw_len, raw_cap;
 } fossc_seg_term;
 
 /* A worker's per-document grouping scratch for one segment term (kept apart
@@ -74,6 +75,12 @@ typedef struct fossc_wjob {
   fossc_seg_term *terms;
   uint32_t nterms, terms_cap;
   fossc_htab term_ix;
+  /* Every term's stream, in regions of one buffer: a stream that outgrows
+  ** its region moves to a region twice as large at the end (the old one is
+  ** left unused), or grows in place when it is the last. One buffer instead
+  ** of one allocation per term and per doubling: a batch has ~20,000 terms,
+  ** most of them met once. */
+  fossc_buf streams;
   fossc_seg_pair *pairs;
   uint32_t npairs, pairs_cap;
   fossc_buf pstrs;

@@ -317,7 +317,7 @@ static int merge_batch(fossc_writer *w, fossc_wjob *j) {
     if (i + A < j->nterms) {
       const fossc_seg_term *na = &j->terms[i + A];
       fossc_wr_prefetch_term(w, na->hash, 2);
-      __builtin_prefetch(na->raw.data);
+      __builtin_prefetch(j->streams.data + na->raw_off);
     }
     const fossc_seg_term *st = &j->terms[i];
     uint32_t g =
@@ -325,7 +325,8 @@ static int merge_batch(fossc_writer *w, fossc_wjob *j) {
     if (g == FOSSC_HTAB_EMPTY)
       return fossc_wr_fail(w, FOSSC_ERR_NOMEM, "out of memory");
     w->seg_map[i] = g;
-    const uint8_t *p = (const uint8_t *)st->raw.data, *end = p + st->raw.len;
+    const uint8_t *p = (const uint8_t *)j->streams.data + st->raw_off,
+                  *end = p + st->raw_len;
     uint64_t first;
     if (fossc_get_varint(&p, end, &first) || first >= j->ndocs)
       return fossc_wr_fail(w, FOSSC_ERR_INTERNAL, "bad segment stream");

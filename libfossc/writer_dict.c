@@ -90,16 +90,23 @@ static inline uint32_t first_slot(const fossc_htab *t, uint64_t h) {
   return (uint32_t)h & t->mask;
 }
 
-void fossc_wr_prefetch_term(const fossc_writer *w, uint64_t h, int stage) {
-  const fossc_htab *t = &w->term_ix;
+/* The first stage of both prefetches below: at stage 0 fetches h's hash
+** slot in t and returns FOSSC_HTAB_EMPTY; at later stages (the slot is in
+** cache by then) returns the id it holds for h, or FOSSC_HTAB_EMPTY when h is
+** not in its first slot (a new string, or a collision: no prefetch). */
+static uint32_t prefetch_slot(const fossc_htab *t, uint64_t h, int stage) {
   uint32_t i = first_slot(t, h);
   if (stage == 0) {
     __builtin_prefetch(&t->ids[i]);
     __builtin_prefetch(&t->hashes[i]);
-    return;
+    return FOSSC_HTAB_EMPTY;
   }
-  uint32_t id = t->ids[i];
-  if (id == FOSSC_HTAB_EMPTY || t->hashes[i] != h) return;
+  return t->hashes[i] == h ? t->ids[i] : FOSSC_HTAB_EMPTY;
+}
+
+void fossc_wr_prefetch_term(const fossc_writer *w, uint64_t h, int stage) {
+  uint32_t id = prefetch_slot(&w->term_ix, h, stage);
+  if (id == FOSSC_HTAB_EMPTY) return;
   const fossc_term_rec *r = &w->terms[id];
   if (stage == 1) {
     __builtin_prefetch(r);
@@ -111,15 +118,8 @@ void fossc_wr_prefetch_term(const fossc_writer *w, uint64_t h, int stage) {
 
 void fossc_wr_prefetch_word(const fossc_writer *w, uint64_t h, uint32_t term,
                             int stage) {
-  const fossc_htab *t = &w->word_ix;
-  uint32_t i = first_slot(t, h);
-  if (stage == 0) {
-    __builtin_prefetch(&t->ids[i]);
-    __builtin_prefetch(&t->hashes[i]);
-    return;
-  }
-  uint32_t id = t->ids[i];
-  if (id == FOSSC_HTAB_EMPTY || t->hashes[i] != h) return;
+  uint32_t id = prefetch_slot(&w->word_ix, h, stage);
+  if (id == FOSSC_HTAB_EMPTY) return;
   if (stage == 1) {
     __builtin_prefetch(&w->word_off[id]);
     __builtin_prefetch(&w->word_len[id]);
@@ -149,8 +149,8 @@ int fossc_wr_note_pair(fossc_writer *w, uint32_t word, uint32_t term) {
 
 int fossc_wr_term_append(fossc_writer *w, fossc_term_rec *t, uint32_t first,
                          const uint8_t *rest, size_t rest_len) {
-  uint8_t hdr[10];
-  size_t hn = fossc_wr_put_varint(
+  uint8_t hdr[FOSSC_VARINT_MAX];
+  size_t hn = fossc_put_varint_at(
       hdr, t->last_doc == FOSSC_NO_DOC ? first : first - t->last_doc - 1);
   uint64_t need = (uint64_t)t->raw_len + hn + rest_len;
   if (need > UINT32_MAX) return FOSSC_ERR_LIMIT;

@@ -186,17 +186,6 @@ struct fossc_writer {
   const uint32_t *rank; /* sorting context at finish */
 };
 
-/* Writes v as a varint at p (room for 10 bytes). Returns its length. */
-static inline size_t fossc_wr_put_varint(uint8_t *p, uint64_t v) {
-  size_t n = 0;
-  while (v >= 0x80) {
-    p[n++] = (uint8_t)(v | 0x80);
-    v >>= 7;
-  }
-  p[n++] = (uint8_t)v;
-  return n;
-}
-
 /* ---- Interface to code in writer.c */
 
 /* Records the writer's first failure (later ones are consequences) and

@@ -95,10 +95,10 @@ int fossc_wr_spill(fossc_writer *w) {
   int rc = 0;
   for (uint32_t i = 0; i < n && !rc; i++) {
     fossc_term_rec *t = &w->terms[ids[i]];
-    uint8_t hdr[30];
-    size_t hn = fossc_wr_put_varint(hdr, ids[i]);
-    hn += fossc_wr_put_varint(hdr + hn, t->last_doc);
-    hn += fossc_wr_put_varint(hdr + hn, t->raw_len);
+    uint8_t hdr[3 * FOSSC_VARINT_MAX];
+    size_t hn = fossc_put_varint_at(hdr, ids[i]);
+    hn += fossc_put_varint_at(hdr + hn, t->last_doc);
+    hn += fossc_put_varint_at(hdr + hn, t->raw_len);
     rc = fossc_wr_spool_write(w, &w->runs, hdr, hn);
     if (!rc) rc = fossc_wr_spool_write(w, &w->runs, t->raw, t->raw_len);
     fossc_wr_term_drop_raw(w, t);
