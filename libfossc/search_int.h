@@ -205,8 +205,8 @@ struct fossc_searcher {
   float *acc;
   uint32_t *acc_epoch, *touched;
   uint32_t acc_docs, taat_epoch;
-  uint32_t taat_max_docs; /* TAAT_MAX_DOCS (scorer.c); tests lower it to
-                             compare run_taat with the general walk */
+  uint32_t taat_max_docs; /* TAAT_MAX_DOCS; tests set 0 to run the general
+                             walk on one-concept queries */
   int use_at;
   const fossc_index *ix;
 };
