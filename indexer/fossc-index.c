@@ -3,7 +3,8 @@
 ** or prints its statistics.
 **
 **   fossc-index build PATH [-o DIR] [--strict] [--level N] [--threads N]
-**                          [--memory SIZE] [--quiet]
+**                          [--memory SIZE] [--quiet] [--no-translation]
+**                          [--apertium DIR] [--cache-dir DIR] [--no-cache]
 **   fossc-index check [DIR]
 **   fossc-index stats [DIR]
 */
@@ -20,6 +21,23 @@
 #define DEFAULT_INDEX_DIR "index"
 /* Progress is redrawn at most this often (microseconds). */
 #define PROGRESS_INTERVAL_US 200000
+/* Longest cache folder path taken from the environment. */
+#define MAX_CACHE_PATH 4096
+
+/* The default folder of prepared lexicons: $FOSSC_CACHE_DIR, else
+** $XDG_CACHE_HOME/fossc, else $HOME/.cache/fossc; NULL when none is set
+** (the lexicon is then prepared on every build). */
+static const char *default_cache_dir(char *buf, size_t n) {
+  const char *v = getenv("FOSSC_CACHE_DIR");
+  if (v && *v) return v;
+  v = getenv("XDG_CACHE_HOME");
+  int w = -1;
+  if (v && v[0] == '/')
+    w = snprintf(buf, n, "%s/fossc", v);
+  else if ((v = getenv("HOME")) && v[0] == '/')
+    w = snprintf(buf, n, "%s/.cache/fossc", v);
+  return w > 0 && (size_t)w < n ? buf : NULL;
+}
 
 static void usage(FILE *f) {
   fprintf(f,
@@ -43,6 +61,11 @@ static void usage(FILE *f) {
           "  --no-translation  no translation lexicon (monolingual search)\n"
           "  --apertium DIR    apertium-eng-spa data (default\n"
           "               /usr/share/apertium/apertium-eng-spa)\n"
+          "  --cache-dir DIR   where the translation lexicon, once prepared from\n"
+          "               that data, is kept for the next builds (default\n"
+          "               $FOSSC_CACHE_DIR, else $XDG_CACHE_HOME/fossc, else\n"
+          "               ~/.cache/fossc)\n"
+          "  --no-cache   prepare the lexicon from the data on every build\n"
           "check   open DIR and verify every checksum; exit 0 if sound\n"
           "stats   print DIR's statistics as JSON\n");
 }
@@ -117,6 +140,8 @@ static int cmd_build(int argc, char **argv) {
   const char *path = NULL, *dir = DEFAULT_INDEX_DIR;
   int strict = 0, translate = 1;
   const char *apertium = NULL;
+  char cache_buf[MAX_CACHE_PATH];
+  const char *cache = default_cache_dir(cache_buf, sizeof cache_buf);
   build_ctx b = {0};
   fossc_writer_opts opts = {0};
   for (int i = 0; i < argc; i++) {
@@ -130,6 +155,10 @@ static int cmd_build(int argc, char **argv) {
       translate = 0;
     else if (!strcmp(argv[i], "--apertium") && i + 1 < argc)
       apertium = argv[++i];
+    else if (!strcmp(argv[i], "--cache-dir") && i + 1 < argc)
+      cache = argv[++i];
+    else if (!strcmp(argv[i], "--no-cache"))
+      cache = NULL;
     else if (!strcmp(argv[i], "--level") && i + 1 < argc) {
       char *end;
       long v = strtol(argv[++i], &end, 10);
@@ -172,7 +201,7 @@ static int cmd_build(int argc, char **argv) {
   int rc = fossc_writer_create(&opts, &b.w, &b.err);
   /* The dictionaries are read while the corpus is indexed. */
   fossc_lexjob *lexjob = NULL;
-  if (!rc && translate) rc = fossc_lexjob_start(apertium, &lexjob, &b.err);
+  if (!rc && translate) rc = fossc_lexjob_start(apertium, cache, &lexjob, &b.err);
   fossc_corpus_stats cs = {0};
   if (!rc)
     rc = fossc_corpus_read(path, strict, on_doc, on_warn, &b, &cs, &b.err);
@@ -209,10 +238,11 @@ static int cmd_build(int argc, char **argv) {
   if (have_lex)
     snprintf(lexline, sizeof lexline,
              "translation lexicon: %u Spanish and %u English keys, %u "
-             "translations, %.2f MB, from apertium-eng-spa %s in %.1f s\n",
+             "translations, %.2f MB, from apertium-eng-spa %s in %.1f s%s\n",
              lex.keys[FOSSC_LANG_ES], lex.keys[FOSSC_LANG_EN],
              lex.targets[FOSSC_LANG_ES] + lex.targets[FOSSC_LANG_EN],
-             lex.bytes / 1e6, lex.version, lex.build_us / 1e6);
+             lex.bytes / 1e6, lex.version, lex.build_us / 1e6,
+             lex.cached ? " (prepared earlier, from the cache)" : "");
   if (!b.quiet)
     printf("indexed %llu documents (%llu skipped, %llu repaired), %llu terms, "
            "%llu words indexed\n"

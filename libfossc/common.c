@@ -2,11 +2,15 @@
 #define _POSIX_C_SOURCE 200809L
 #include "common.h"
 
+#include <errno.h>
+#include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <sys/stat.h>
 #include <time.h>
+#include <unistd.h>
 
 static const char *const status_msgs[] = {
 #define FOSSC_X_MSG(name, msg) msg,
@@ -180,4 +184,44 @@ uint64_t fossc_now_us(void) {
   struct timespec ts;
   clock_gettime(CLOCK_MONOTONIC, &ts);
   return (uint64_t)ts.tv_sec * 1000000u + (uint64_t)ts.tv_nsec / 1000u;
+}
+
+int fossc_read_file(const char *path, size_t max, fossc_buf *out, fossc_error *err) {
+  fossc_buf_reset(out);
+  int fd = open(path, O_RDONLY | O_CLOEXEC);
+  if (fd < 0)
+    return fossc_error_set(err, errno == ENOENT ? FOSSC_ERR_NOTFOUND : FOSSC_ERR_IO,
+                           "%s: %s", path, strerror(errno));
+  struct stat sb;
+  int rc = FOSSC_OK;
+  if (fstat(fd, &sb) != 0) {
+    rc = fossc_error_set(err, FOSSC_ERR_IO, "%s: %s", path, strerror(errno));
+  } else if (!S_ISREG(sb.st_mode) || (uint64_t)sb.st_size > max) {
+    rc = fossc_error_set(err, FOSSC_ERR_LIMIT, "%s: not a regular file of at most %zu bytes",
+                         path, max);
+  } else if (fossc_buf_reserve(out, (size_t)sb.st_size + 1)) {
+    rc = fossc_error_set(err, FOSSC_ERR_NOMEM, "%s: out of memory", path);
+  } else {
+    /* Read to EOF (the size is only a hint), up to one byte past the cap. */
+    for (;;) {
+      if (out->len > max) {
+        rc = fossc_error_set(err, FOSSC_ERR_LIMIT, "%s: file grew past %zu bytes", path, max);
+        break;
+      }
+      if (out->cap - out->len < 4096 && fossc_buf_reserve(out, 65536)) {
+        rc = fossc_error_set(err, FOSSC_ERR_NOMEM, "%s: out of memory", path);
+        break;
+      }
+      ssize_t k = read(fd, out->data + out->len, out->cap - out->len);
+      if (k < 0 && errno == EINTR) continue;
+      if (k < 0) {
+        rc = fossc_error_set(err, FOSSC_ERR_IO, "%s: %s", path, strerror(errno));
+        break;
+      }
+      if (k == 0) break;
+      out->len += (size_t)k;
+    }
+  }
+  close(fd);
+  return rc;
 }

@@ -181,6 +181,12 @@ const char *fossc_lang_name(fossc_lang lang);
 /* Parses "en"/"es" (case-insensitive); returns FOSSC_LANG_UNKNOWN otherwise. */
 fossc_lang fossc_lang_parse(const char *s, size_t n);
 
+/* Reads the regular file at `path` into *out (reset first; the caller owns
+** and frees it). Returns FOSSC_OK; FOSSC_ERR_NOTFOUND (no such file),
+** FOSSC_ERR_IO, FOSSC_ERR_LIMIT (not a regular file, or more than `max`
+** bytes), FOSSC_ERR_NOMEM; the message names the path. */
+int fossc_read_file(const char *path, size_t max, fossc_buf *out, fossc_error *err);
+
 /* Monotonic clock in microseconds. */
 uint64_t fossc_now_us(void);
 

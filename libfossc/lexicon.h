@@ -72,6 +72,8 @@ typedef struct fossc_lexicon_info {
   uint32_t truncated;        /* 1 if a path or step budget cut enumeration */
   uint64_t bytes;            /* size of the blob */
   uint64_t build_us;         /* wall time of the whole build */
+  int cached;                /* prepared from the lexicon cache (see
+                             ** fossc_lexicon_prepare_cached) */
   char version[64]; /* apertium-eng-spa package version or "unknown"
                     ** (fossc_lexicon_build_att: its `sources`) */
 } fossc_lexicon_info;
@@ -109,6 +111,18 @@ int fossc_lexicon_finish(fossc_lexicon_prep *p, fossc_lexicon_keep_fn keep,
                          void *keep_ctx, fossc_buf *out,
                          fossc_lexicon_info *info, fossc_error *err);
 void fossc_lexicon_prep_free(fossc_lexicon_prep *p);
+
+/* fossc_lexicon_prepare with a cache of prepared lexicons in folder
+** `cache_dir` (NULL: none; created if missing). A valid cached state for the
+** same dictionaries, package version and program is used instead of reading
+** the dictionaries (info->cached = 1 after finish); otherwise the lexicon is
+** prepared as usual and saved there. The blob finish writes is the same
+** either way. A cache file that cannot be used is rebuilt and replaced, and
+** one that cannot be written is skipped: neither is an error. Same returns
+** as fossc_lexicon_prepare. */
+int fossc_lexicon_prepare_cached(fossc_analyzer *a, const char *apertium_dir,
+                                 const char *cache_dir, fossc_lexicon_prep **out,
+                                 fossc_error *err);
 
 /* The same build from lt-print listings already in memory (AT&T text as
 ** lt-print prints it; NULL with length 0 for none): for tests, fuzzing and
@@ -182,10 +196,12 @@ int fossc_writer_add_translations(struct fossc_writer *w,
 ** (fossc_lexjob_free, which waits for the thread; accepts NULL). Once every
 ** document is added, fossc_writer_add_lexjob waits for it, keeps the
 ** translations w's terms can match and adds section TRANS; a job is added
-** once. Same returns as fossc_writer_add_translations. */
+** once. cache_dir (may be NULL: none) is a folder of prepared lexicons
+** (fossc_lexicon_prepare_cached). Same returns as
+** fossc_writer_add_translations. */
 typedef struct fossc_lexjob fossc_lexjob;
-int fossc_lexjob_start(const char *apertium_dir, fossc_lexjob **out,
-                       fossc_error *err);
+int fossc_lexjob_start(const char *apertium_dir, const char *cache_dir,
+                       fossc_lexjob **out, fossc_error *err);
 int fossc_writer_add_lexjob(struct fossc_writer *w, fossc_lexjob *j,
                             fossc_lexicon_info *info, fossc_error *err);
 void fossc_lexjob_free(fossc_lexjob *j);

@@ -221,6 +221,24 @@ void fossc_lexicon_prep_free(fossc_lexicon_prep *p) {
 
 int fossc_lexicon_prepare(fossc_analyzer *a, const char *apertium_dir,
                           fossc_lexicon_prep **out, fossc_error *err) {
+  return fossc_lexicon_prepare_cached(a, apertium_dir, NULL, out, err);
+}
+
+/* The cached state for `key`, or NULL (no file, or one that fails a check:
+** it is then rebuilt and replaced). */
+static struct builder *cache_get(const char *cache_dir, const uint8_t key[16],
+                                 fossc_lexicon_info *ci, char *version, size_t version_sz,
+                                 int *lt) {
+  fossc_error e;
+  struct builder *b;
+  memset(ci, 0, sizeof *ci);
+  if (fossc_lexcache_load(cache_dir, key, ci, version, version_sz, lt, &e, &b)) return NULL;
+  return b;
+}
+
+int fossc_lexicon_prepare_cached(fossc_analyzer *a, const char *apertium_dir,
+                                 const char *cache_dir, fossc_lexicon_prep **out,
+                                 fossc_error *err) {
   *out = NULL;
   if (!a) return fossc_error_set(err, FOSSC_ERR_ARG, "lexicon build: no analyzer");
   uint64_t t0 = fossc_now_us();
@@ -241,6 +259,32 @@ int fossc_lexicon_prepare(fossc_analyzer *a, const char *apertium_dir,
   /* dpkg-query takes ~40 ms: it runs while the files are read. */
   child ver;
   version_start(&ver);
+  uint8_t key[16];
+  const char *cpaths[2] = {paths[0], paths[1]};
+  int keyed = cache_dir && fossc_lexcache_key(cpaths, key) == 0;
+  if (keyed) {
+    fossc_lexicon_info ci;
+    char cver[sizeof p->info.version];
+    int clt = 0;
+    struct builder *cb = cache_get(cache_dir, key, &ci, cver, sizeof cver, &clt);
+    if (cb) {
+      version_finish(&ver, p->info.version, sizeof p->info.version);
+      /* The version only labels the blob, but the label must be true. */
+      if (strcmp(cver, p->info.version) == 0) {
+        memcpy(p->info.lemma_pairs, ci.lemma_pairs, sizeof ci.lemma_pairs);
+        p->info.truncated = ci.truncated;
+        p->info.cached = 1;
+        snprintf(p->sources, sizeof p->sources, "%s %s", PACKAGE, p->info.version);
+        p->b = cb;
+        p->lt_print = clt;
+        p->us = fossc_now_us() - t0;
+        *out = p;
+        return FOSSC_OK;
+      }
+      fossc_lexicon_builder_free(cb);
+      version_start(&ver); /* asked again below, as on any miss */
+    }
+  }
   fossc_buf text[2] = {FOSSC_BUF_INIT, FOSSC_BUF_INIT};
   int need[2] = {0, 0}, rc = FOSSC_OK;
   char why[sizeof err->msg] = "";
@@ -272,6 +316,9 @@ int fossc_lexicon_prepare(fossc_analyzer *a, const char *apertium_dir,
     return rc;
   }
   p->lt_print = need[0] || need[1];
+  /* Best effort: a cache that cannot be written costs the next build time,
+  ** nothing else. */
+  if (keyed) (void)fossc_lexcache_save(cache_dir, key, p->b, &p->info, p->info.version, p->lt_print);
   p->us = fossc_now_us() - t0;
   *out = p;
   return FOSSC_OK;

@@ -104,9 +104,7 @@ typedef struct lemma_pair {
 /* A (key, target) entry, as two sort keys: k1 = language << 32 | key,
 ** k2 = target << 1 | (0 forward, 1 reverse); key and target are string ids,
 ** then (once ranked) positions in byte order. */
-typedef struct entry {
-  uint64_t k1, k2;
-} entry;
+typedef fossc_lexb_entry entry;
 
 typedef struct builder {
   fossc_analyzer *a;
@@ -1022,4 +1020,87 @@ int fossc_lexicon_build_att(fossc_analyzer *a, const char *spa_eng, size_t spa_e
   int rc = fossc_lexicon_build_text(a, text, len, names, sources, keep, keep_ctx, out, info, err);
   if (rc == FOSSC_OK) info->build_us = fossc_now_us() - t0;
   return rc;
+}
+
+/* ------------------------------------- the prepared state, for caching */
+
+uint32_t fossc_lexb_nstrings(const struct builder *b) { return b->nranked; }
+
+const char *fossc_lexb_string(const struct builder *b, uint32_t rank, size_t *len) {
+  uint32_t id = b->byrank[rank];
+  *len = b->strs.s[id].len;
+  return str_bytes(&b->strs, id);
+}
+
+const fossc_lexb_entry *fossc_lexb_entries(const struct builder *b, size_t *n) {
+  *n = b->nents;
+  return b->ents;
+}
+
+int fossc_lexb_restore(const uint8_t *recs, size_t recs_len, uint32_t nstr,
+                       const uint8_t *ents, size_t nents, fossc_lexicon_info *info,
+                       fossc_error *err, struct builder **out) {
+  *out = NULL;
+  if (nstr > MAX_STRINGS || recs_len > (size_t)nstr * 256u ||
+      nents > (size_t)MAX_STRINGS * FOSSC_LEXICON_MAX_TARGETS * 4u)
+    return fossc_error_set(err, FOSSC_ERR_CORRUPT, "prepared lexicon: counts out of range");
+  builder *b = fossc_calloc(1, sizeof *b);
+  if (!b) return fossc_error_set(err, FOSSC_ERR_NOMEM, "prepared lexicon: out of memory");
+  b->info = info;
+  b->err = err;
+  strtab *t = &b->strs;
+  t->s = fossc_malloc(((size_t)nstr + 1) * sizeof *t->s);
+  b->byrank = fossc_malloc(((size_t)nstr + 1) * sizeof *b->byrank);
+  b->ents = fossc_malloc((nents + 1) * sizeof *b->ents);
+  int rc = (t->s && b->byrank && b->ents && !fossc_buf_reserve(&t->arena, recs_len + nstr + 1))
+               ? FOSSC_OK
+               : fossc_error_set(err, FOSSC_ERR_NOMEM, "prepared lexicon: out of memory");
+  /* Strings: u8 length and bytes each, strictly increasing in byte order
+  ** (the ranks a build gives); each copied with a NUL after it, as the
+  ** serialiser may look at a string's first byte. */
+  size_t at = 0;
+  const char *prev = NULL;
+  size_t prev_len = 0;
+  for (uint32_t r = 0; rc == FOSSC_OK && r < nstr; r++) {
+    if (at >= recs_len || recs[at] > recs_len - at - 1) {
+      rc = fossc_error_set(err, FOSSC_ERR_CORRUPT, "prepared lexicon: string %u runs past its section", r);
+      break;
+    }
+    size_t n = recs[at];
+    const char *p = (const char *)recs + at + 1;
+    if (prev && cmp_bytes(prev, prev_len, p, n) >= 0) {
+      rc = fossc_error_set(err, FOSSC_ERR_CORRUPT, "prepared lexicon: string %u out of order", r);
+      break;
+    }
+    t->s[r] = (str){(uint32_t)t->arena.len, 0, (uint8_t)n, 0};
+    fossc_buf_append(&t->arena, p, n);
+    fossc_buf_putc(&t->arena, '\0');
+    b->byrank[r] = r;
+    prev = p;
+    prev_len = n;
+    at += 1 + n;
+  }
+  if (rc == FOSSC_OK && at != recs_len)
+    rc = fossc_error_set(err, FOSSC_ERR_CORRUPT, "prepared lexicon: bytes after the last string");
+  /* Entries: (k1, k2) as 2 x u64, sorted as rank_entries leaves them, with
+  ** a language and string ranks in range. */
+  for (size_t i = 0; rc == FOSSC_OK && i < nents; i++) {
+    entry e = {fossc_rd64(ents + 16 * i), fossc_rd64(ents + 16 * i + 8)};
+    uint64_t lang = e.k1 >> 32;
+    if ((lang != FOSSC_LANG_EN && lang != FOSSC_LANG_ES) || (e.k1 & 0xffffffffu) >= nstr ||
+        (e.k2 >> 1) >= nstr || (i && cmp_entry(&b->ents[i - 1], &e) > 0)) {
+      rc = fossc_error_set(err, FOSSC_ERR_CORRUPT, "prepared lexicon: bad entry %zu", i);
+      break;
+    }
+    b->ents[i] = e;
+  }
+  if (rc) {
+    builder_free(b);
+    return rc;
+  }
+  t->n = t->cap = nstr;
+  b->nranked = nstr;
+  b->nents = b->cap_ents = nents;
+  *out = b;
+  return FOSSC_OK;
 }

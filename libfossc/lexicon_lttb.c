@@ -488,43 +488,8 @@ int fossc_lttb_listing(const uint8_t *p, size_t len, const char *name, fossc_buf
 }
 
 int fossc_lttb_read_listing(const char *path, fossc_buf *out, fossc_error *err) {
-  int fd = open(path, O_RDONLY | O_CLOEXEC);
-  if (fd < 0)
-    return fossc_error_set(err, errno == ENOENT ? FOSSC_ERR_NOTFOUND : FOSSC_ERR_IO,
-                           "%s: %s", path, strerror(errno));
-  struct stat sb;
-  int rc = FOSSC_OK;
   fossc_buf data = FOSSC_BUF_INIT;
-  if (fstat(fd, &sb) != 0) {
-    rc = fossc_error_set(err, FOSSC_ERR_IO, "%s: %s", path, strerror(errno));
-  } else if (!S_ISREG(sb.st_mode) || (uint64_t)sb.st_size > MAX_FILE_BYTES) {
-    rc = fossc_error_set(err, FOSSC_ERR_LIMIT, "%s: not a regular file of at most %u bytes",
-                         path, MAX_FILE_BYTES);
-  } else if (fossc_buf_reserve(&data, (size_t)sb.st_size + 1)) {
-    rc = fossc_error_set(err, FOSSC_ERR_NOMEM, "%s: out of memory", path);
-  } else {
-    /* Read to EOF (the size is only a hint), up to one byte past the cap. */
-    for (;;) {
-      if (data.len > MAX_FILE_BYTES) {
-        rc = fossc_error_set(err, FOSSC_ERR_LIMIT, "%s: file grew past %u bytes", path,
-                             MAX_FILE_BYTES);
-        break;
-      }
-      if (data.cap - data.len < 4096 && fossc_buf_reserve(&data, 65536)) {
-        rc = fossc_error_set(err, FOSSC_ERR_NOMEM, "%s: out of memory", path);
-        break;
-      }
-      ssize_t k = read(fd, data.data + data.len, data.cap - data.len);
-      if (k < 0 && errno == EINTR) continue;
-      if (k < 0) {
-        rc = fossc_error_set(err, FOSSC_ERR_IO, "%s: %s", path, strerror(errno));
-        break;
-      }
-      if (k == 0) break;
-      data.len += (size_t)k;
-    }
-  }
-  close(fd);
+  int rc = fossc_read_file(path, MAX_FILE_BYTES, &data, err);
   if (rc == FOSSC_OK)
     rc = fossc_lttb_listing((const uint8_t *)data.data, data.len, path, out, err);
   fossc_buf_free(&data);

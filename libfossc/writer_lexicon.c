@@ -10,7 +10,8 @@
 #include "lexicon.h"
 
 struct fossc_lexjob {
-  char *dir; /* NULL: the default folder */
+  char *dir;   /* NULL: the default folder */
+  char *cache; /* NULL: no lexicon cache */
   pthread_t tid;
   int started, joined;
   int rc;
@@ -27,7 +28,7 @@ static int keep_term(void *ctx, fossc_lang lang, const char *term, size_t len) {
 static void prepare(fossc_lexjob *j) {
   fossc_error_clear(&j->err);
   j->rc = fossc_analyzer_create(&j->a, &j->err);
-  if (j->rc == FOSSC_OK) j->rc = fossc_lexicon_prepare(j->a, j->dir, &j->prep, &j->err);
+  if (j->rc == FOSSC_OK) j->rc = fossc_lexicon_prepare_cached(j->a, j->dir, j->cache, &j->prep, &j->err);
   /* The analyzer is not needed once prepared: give its memory back now. */
   fossc_analyzer_free(j->a);
   j->a = NULL;
@@ -38,12 +39,14 @@ static void *job_main(void *arg) {
   return NULL;
 }
 
-int fossc_lexjob_start(const char *apertium_dir, fossc_lexjob **out,
-                       fossc_error *err) {
+int fossc_lexjob_start(const char *apertium_dir, const char *cache_dir,
+                       fossc_lexjob **out, fossc_error *err) {
   *out = NULL;
   fossc_lexjob *j = fossc_calloc(1, sizeof *j);
   if (!j) return fossc_error_set(err, FOSSC_ERR_NOMEM, "out of memory");
-  if (apertium_dir && !(j->dir = fossc_strndup(apertium_dir, strlen(apertium_dir)))) {
+  if ((apertium_dir && !(j->dir = fossc_strndup(apertium_dir, strlen(apertium_dir)))) ||
+      (cache_dir && !(j->cache = fossc_strndup(cache_dir, strlen(cache_dir))))) {
+    fossc_free(j->dir);
     fossc_free(j);
     return fossc_error_set(err, FOSSC_ERR_NOMEM, "out of memory");
   }
@@ -67,6 +70,7 @@ void fossc_lexjob_free(fossc_lexjob *j) {
   join(j);
   fossc_lexicon_prep_free(j->prep);
   fossc_free(j->dir);
+  fossc_free(j->cache);
   fossc_free(j);
 }
 
@@ -90,7 +94,7 @@ int fossc_writer_add_lexjob(fossc_writer *w, fossc_lexjob *j,
 int fossc_writer_add_translations(fossc_writer *w, const char *apertium_dir,
                                   fossc_lexicon_info *info, fossc_error *err) {
   fossc_lexjob *j;
-  int rc = fossc_lexjob_start(apertium_dir, &j, err);
+  int rc = fossc_lexjob_start(apertium_dir, NULL, &j, err);
   if (rc) return rc;
   rc = fossc_writer_add_lexjob(w, j, info, err);
   fossc_lexjob_free(j);

@@ -9,6 +9,8 @@
 #include <string.h>
 #include <unistd.h>
 
+#include <xxhash.h>
+
 #include "../harness.h"
 #include "lexicon.h"
 #include "lexicon_int.h"
@@ -602,6 +604,153 @@ TEST(apertium_prepare_then_finish) {
   fossc_buf_free(&two);
 }
 
+/* The one cache file in dir (its path into out); 0 when not exactly one. */
+static int cache_file(const char *dir, char *out, size_t n) {
+  char cmd[600];
+  snprintf(cmd, sizeof cmd, "ls %s/lexicon-*.bin 2>/dev/null", dir);
+  fossc_buf o = FOSSC_BUF_INIT;
+  int ok = read_cmd(cmd, &o) == 0 && o.len > 0 && memchr(o.data, '\n', o.len) == o.data + o.len - 1;
+  if (ok) snprintf(out, n, "%.*s", (int)o.len - 1, o.data);
+  fossc_buf_free(&o);
+  return ok;
+}
+
+/* Prepares through the cache in dir and finishes with the `kept` filter. */
+static int cached_blob(const char *dir, const char *const *kept, fossc_buf *out,
+                       fossc_lexicon_info *info) {
+  fossc_lexicon_prep *p = NULL;
+  fossc_error err;
+  int rc = fossc_lexicon_prepare_cached(an, NULL, dir, &p, &err);
+  if (rc == FOSSC_OK)
+    rc = fossc_lexicon_finish(p, kept ? keep_set : NULL, (void *)kept, out, info, &err);
+  fossc_lexicon_prep_free(p);
+  return rc;
+}
+
+static int write_bytes(const char *path, const void *p, size_t n) {
+  FILE *f = fopen(path, "wb");
+  if (!f) return -1;
+  int rc = fwrite(p, 1, n, f) == n ? 0 : -1;
+  return fclose(f) == 0 ? rc : -1;
+}
+
+/* Parses saved bytes; FOSSC_OK only with a builder, freed here. */
+static int parse_cache(const uint8_t *p, size_t n) {
+  fossc_lexicon_info info;
+  char version[64];
+  int lt;
+  fossc_error err;
+  struct builder *b = NULL;
+  memset(&info, 0, sizeof info);
+  int rc = fossc_lexcache_parse(p, n, NULL, &info, version, sizeof version, &lt, &err, &b);
+  if ((rc == FOSSC_OK) != (b != NULL)) rc = -100;
+  fossc_lexicon_builder_free(b);
+  return rc;
+}
+
+/* Rewrites the trailing checksum, so that a change reaches the checks
+** behind it. */
+static void reseal(uint8_t *p, size_t n) {
+  uint64_t h = XXH3_64bits(p, n - 8);
+  for (int i = 0; i < 8; i++) p[n - 8 + i] = (uint8_t)(h >> (8 * i));
+}
+
+/* A prepared lexicon read back from the cache finishes into the very bytes
+** a build from the dictionaries gives; a damaged or foreign cache file is
+** refused, rebuilt and replaced; a cache that cannot be written is no
+** error. */
+TEST(apertium_prepare_cached) {
+  REAL_OR_SKIP();
+  static const char *const kept[] = {"steel", "citi", "wall", "energi", "acer", "ciud",
+                                     "rural", "tourism", "energy", "solar", NULL};
+  char dir[] = "/tmp/fossc-lexcache-XXXXXX", file[700];
+  CHECK(mkdtemp(dir) != NULL);
+  fossc_buf ref = FOSSC_BUF_INIT, got = FOSSC_BUF_INIT, raw = FOSSC_BUF_INIT;
+  fossc_error err;
+  fossc_lexicon_info info;
+  CHECK(fossc_lexicon_build(an, NULL, keep_set, (void *)kept, &ref, &info, &err) == FOSSC_OK);
+  CHECK(info.cached == 0);
+  /* a miss prepares and saves; a hit reads it back */
+  CHECK(cached_blob(dir, kept, &got, &info) == FOSSC_OK && info.cached == 0);
+  CHECK(got.len == ref.len && memcmp(got.data, ref.data, ref.len) == 0);
+  CHECK(cache_file(dir, file, sizeof file));
+  CHECK(cached_blob(dir, kept, &got, &info) == FOSSC_OK && info.cached == 1);
+  CHECK(got.len == ref.len && memcmp(got.data, ref.data, ref.len) == 0);
+  CHECK(info.lemma_pairs[FOSSC_LANG_ES] > 0 && strcmp(info.version, "unknown") != 0);
+  /* unfiltered, too */
+  fossc_buf all = FOSSC_BUF_INIT;
+  CHECK(fossc_lexicon_build(an, NULL, NULL, NULL, &all, NULL, &err) == FOSSC_OK);
+  CHECK(cached_blob(dir, NULL, &got, &info) == FOSSC_OK && info.cached == 1);
+  CHECK(got.len == all.len && memcmp(got.data, all.data, all.len) == 0);
+  fossc_buf_free(&all);
+
+  CHECK(fossc_read_file(file, 64u << 20, &raw, &err) == FOSSC_OK);
+  const uint8_t *p = (const uint8_t *)raw.data;
+  size_t n = raw.len;
+  CHECK(parse_cache(p, n) == FOSSC_OK);
+  /* damage: prefixes and bit flips are refused */
+  uint8_t *m = malloc(n);
+  for (size_t k = 0; k < n; k += n / 61 + 1) CHECK_MSG(parse_cache(p, k) != FOSSC_OK, "prefix %zu", k);
+  uint32_t seed = 99;
+  for (size_t i = 0; i < n; i += n / 97 + 1) {
+    memcpy(m, p, n);
+    seed = seed * 1103515245u + 12345u;
+    m[i] ^= (uint8_t)(1u << (seed >> 16) % 8);
+    CHECK_MSG(parse_cache(m, n) != FOSSC_OK, "flip at %zu", i);
+  }
+  /* checksum made right again: the checks behind it still refuse, each
+  ** with its own reason */
+  uint32_t nstr = fossc_rd32(p + 48), vlen = fossc_rd32(p + 52);
+  uint64_t nents = fossc_rd64(p + 56), slen = fossc_rd64(p + 64);
+  size_t strs = 72 + vlen, ents = strs + (size_t)slen;
+  CHECK(nstr > 2 && nents > 2 && ents + nents * 16 + 8 == n);
+  memcpy(m, p, n);
+  m[ents + 16 + 4] = 0x7f; /* second entry: key rank far out of range */
+  reseal(m, n);
+  CHECK(parse_cache(m, n) == FOSSC_ERR_CORRUPT);
+  memcpy(m, p, n);
+  memcpy(m + ents, p + ents + 16, 16); /* first two entries swapped */
+  memcpy(m + ents + 16, p + ents, 16);
+  reseal(m, n);
+  CHECK(memcmp(p + ents, p + ents + 16, 16) == 0 || parse_cache(m, n) == FOSSC_ERR_CORRUPT);
+  memcpy(m, p, n);
+  m[strs + 1 + p[strs]] = 0xff; /* second string's length: past the section */
+  reseal(m, n);
+  CHECK(parse_cache(m, n) == FOSSC_ERR_CORRUPT);
+  memcpy(m, p, n);
+  m[strs + 1] = 0x7e; /* first string now sorts after the second */
+  reseal(m, n);
+  CHECK(parse_cache(m, n) == FOSSC_ERR_CORRUPT);
+  memcpy(m, p, n);
+  m[60] ^= 1; /* entries count */
+  reseal(m, n);
+  CHECK(parse_cache(m, n) == FOSSC_ERR_CORRUPT);
+  memcpy(m, p, n);
+  m[8] = 9; /* format version */
+  CHECK(parse_cache(m, n) == FOSSC_ERR_VERSION);
+  /* a damaged file is rebuilt, giving the same bytes, and replaced */
+  memcpy(m, p, n);
+  m[n / 2] ^= 0x10;
+  CHECK(write_bytes(file, m, n) == 0);
+  CHECK(cached_blob(dir, kept, &got, &info) == FOSSC_OK && info.cached == 0);
+  CHECK(got.len == ref.len && memcmp(got.data, ref.data, ref.len) == 0);
+  CHECK(cached_blob(dir, kept, &got, &info) == FOSSC_OK && info.cached == 1);
+  CHECK(write_bytes(file, p, n / 3) == 0); /* truncated */
+  CHECK(cached_blob(dir, kept, &got, &info) == FOSSC_OK && info.cached == 0);
+  CHECK(got.len == ref.len && memcmp(got.data, ref.data, ref.len) == 0);
+  free(m);
+  /* a cache folder that cannot be created: built as without a cache */
+  CHECK(cached_blob("/proc/fossc-no-such-dir/cache", kept, &got, &info) == FOSSC_OK &&
+        info.cached == 0);
+  CHECK(got.len == ref.len && memcmp(got.data, ref.data, ref.len) == 0);
+  char cmd[600];
+  snprintf(cmd, sizeof cmd, "rm -rf %s", dir);
+  CHECK(system(cmd) == 0);
+  fossc_buf_free(&ref);
+  fossc_buf_free(&got);
+  fossc_buf_free(&raw);
+}
+
 /* The direct reader's listings equal lt-print's, byte for byte, on the
 ** installed dictionaries; damaged copies give errors, never crashes. */
 TEST(apertium_lttb_equals_lt_print) {
@@ -687,6 +836,7 @@ int main(void) {
   RUN(apertium_translations);
   RUN(apertium_deterministic_and_filtered);
   RUN(apertium_prepare_then_finish);
+  RUN(apertium_prepare_cached);
   RUN(apertium_lttb_equals_lt_print);
   RUN(apertium_samples);
   fossc_buf_free(&real_blob);

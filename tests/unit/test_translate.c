@@ -75,11 +75,11 @@ TEST(lexjob_errors) {
   fossc_error e;
   CHECK(fossc_writer_create(NULL, &w2, &e) == FOSSC_OK);
   fossc_lexjob *j;
-  CHECK(fossc_lexjob_start("/nonexistent/apertium", &j, &e) == FOSSC_OK);
+  CHECK(fossc_lexjob_start("/nonexistent/apertium", NULL, &j, &e) == FOSSC_OK);
   CHECK(fossc_writer_add_lexjob(w2, j, NULL, &e) == FOSSC_ERR_NOTFOUND);
   CHECK(strstr(e.msg, "monolingual") != NULL);
   fossc_lexjob_free(j);
-  CHECK(fossc_lexjob_start(NULL, &j, &e) == FOSSC_OK);
+  CHECK(fossc_lexjob_start(NULL, NULL, &j, &e) == FOSSC_OK);
   fossc_lexjob_free(j);
   fossc_lexjob_free(NULL);
   fossc_writer_free(w2);
@@ -93,7 +93,7 @@ int main(void) {
   /* As fossc-index does: the dictionaries are read while documents are
   ** added, the lexicon filtered once they all are. */
   fossc_lexjob *job;
-  if (fossc_lexjob_start(NULL, &job, &err)) return 1;
+  if (fossc_lexjob_start(NULL, NULL, &job, &err)) return 1;
   for (size_t i = 0; i < sizeof docs / sizeof docs[0]; i++) {
     fossc_doc d = {docs[i][0], docs[i][1], "", docs[i][2], strlen(docs[i][0]),
                    strlen(docs[i][1]), 0, strlen(docs[i][2]), FOSSC_LANG_UNKNOWN};
