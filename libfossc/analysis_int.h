@@ -95,7 +95,9 @@ typedef struct fossc_raw_word {
   int ascii;           /* only ASCII: buf is the surface form */
   int simple;          /* only ASCII and U+00C0..U+00FF: table fold */
   int numeric;
-  char buf[FOSSC_RAW_WORD_BYTES];
+  /* FOSSC_RAW_WORD_BYTES, plus room for fossc_next_word's eight-byte
+  ** stores, which may write up to 7 bytes past len */
+  char buf[FOSSC_RAW_WORD_BYTES + 8];
 } fossc_raw_word;
 
 /* Finds the next word in s[*pos..end) and advances *pos past it. Returns 1

@@ -183,6 +183,28 @@ static const uint8_t ascii_alnum[256] = {
     ['y'] = A_LETTER, ['z'] = A_LETTER,
 };
 
+/* Eight bytes at a time (SWAR): bit 7 of each byte of the result is set
+** when that byte of v is an ASCII letter or digit; *letters gets the same
+** for letters alone. Values stay below 0x100 per byte, so no carry crosses
+** bytes. */
+#define SWAR_ONES UINT64_C(0x0101010101010101)
+#define SWAR_HIGH UINT64_C(0x8080808080808080)
+static inline uint64_t swar_in(uint64_t x7, unsigned lo, unsigned hi) {
+  /* x7 has bit 7 clear in every byte: x + (0x80 - lo) sets it when x >= lo,
+  ** x + (0x7f - hi) when x > hi */
+  uint64_t ge = x7 + SWAR_ONES * (0x80u - lo);
+  uint64_t gt = x7 + SWAR_ONES * (0x7fu - hi);
+  return ge & ~gt & SWAR_HIGH;
+}
+
+static inline uint64_t swar_alnum(uint64_t v, uint64_t *letters) {
+  uint64_t x7 = v & ~SWAR_HIGH;
+  uint64_t ascii = ~v & SWAR_HIGH;
+  uint64_t l = swar_in(x7 | SWAR_ONES * 0x20u, 'a', 'z') & ascii;
+  *letters = l;
+  return (l | swar_in(x7, '0', '9')) & ascii;
+}
+
 int fossc_next_word(const uint8_t *s, size_t end, size_t *pos,
                     fossc_raw_word *w) {
   size_t i = *pos;
@@ -216,9 +238,28 @@ int fossc_next_word(const uint8_t *s, size_t end, size_t *pos,
     /* Fast path: a run of ASCII letters and digits, copied in one go. */
     size_t r = i;
     unsigned k = 0, any = 0;
-    while (r < end && (k = ascii_alnum[s[r]])) {
-      any |= k;
-      r++;
+    for (;;) {
+      if (end - r < 8) { /* the text's last bytes, one at a time */
+        while (r < end && (k = ascii_alnum[s[r]])) {
+          any |= k;
+          r++;
+        }
+        break;
+      }
+      uint64_t v, letters;
+      memcpy(&v, s + r, 8);
+      uint64_t m8 = swar_alnum(v, &letters);
+      if (m8 == SWAR_HIGH) { /* eight more, and on */
+        any |= letters ? A_LETTER : 0;
+        r += 8;
+        continue;
+      }
+      /* the run ends at the lowest byte that is not alnum (little-endian
+      ** byte order: load with memcpy, count from the low bits) */
+      unsigned nb = (unsigned)__builtin_ctzll(~m8 & SWAR_HIGH) >> 3;
+      if (nb && (letters & (~UINT64_C(0) >> (64 - 8 * nb)))) any |= A_LETTER;
+      r += nb;
+      break;
     }
     if (r > i) {
       if (any & A_LETTER) w->numeric = 0;
@@ -226,9 +267,17 @@ int fossc_next_word(const uint8_t *s, size_t end, size_t *pos,
       size_t n = r - i, m = full ? 0 : FOSSC_RAW_WORD_BYTES - w->len;
       if (m > n) m = n;
       if (m < n) full = 1;
-      /* lower case (see fossc_raw_word): | 0x20 maps A-Z to a-z, keeps 0-9 */
-      for (size_t j = 0; j < m; j++)
-        w->buf[w->len + j] = (char)(s[i + j] | 0x20);
+      /* lower case (see fossc_raw_word): | 0x20 maps A-Z to a-z, keeps 0-9;
+      ** eight bytes at a time where eight can be read: a store may run up
+      ** to 7 bytes past the run into buf's slack, and len ignores them */
+      size_t j = 0;
+      for (; j < m && end - (i + j) >= 8; j += 8) {
+        uint64_t v;
+        memcpy(&v, s + i + j, 8);
+        v |= SWAR_ONES * 0x20u;
+        memcpy(w->buf + w->len + j, &v, 8);
+      }
+      for (; j < m; j++) w->buf[w->len + j] = (char)(s[i + j] | 0x20);
       w->len += m;
       i = r;
       if (i >= end) break;

@@ -248,6 +248,83 @@ TEST(long_words_cut) {
   CHECK(strlen(col.t[0].surface) == 63);
 }
 
+/* A reference for ASCII text, one byte at a time: a word is a run of
+** letters and digits, with an apostrophe kept between two letters,
+** lower-cased, its bytes cut at FOSSC_RAW_WORD_BYTES. */
+static int ref_alnum(char c) {
+  return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9');
+}
+static int ref_letter(char c) { return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z'); }
+
+static int ref_next_word(const char *s, size_t end, size_t *pos, size_t *start, size_t *wend,
+                         char *buf, size_t *len, int *numeric) {
+  size_t i = *pos;
+  while (i < end && !ref_alnum(s[i])) i++;
+  if (i >= end) return 0;
+  *start = i;
+  *len = 0;
+  *numeric = 1;
+  while (i < end) {
+    char c = s[i];
+    if (c == '\'' && i > *start && ref_letter(s[i - 1]) && i + 1 < end && ref_letter(s[i + 1])) {
+    } else if (!ref_alnum(c)) {
+      break;
+    }
+    if (c == '\'' || ref_letter(c)) *numeric = 0;
+    if (*len < FOSSC_RAW_WORD_BYTES) buf[(*len)++] = (char)(ref_letter(c) ? (c | 0x20) : c);
+    i++;
+  }
+  *wend = i;
+  *pos = i;
+  return 1;
+}
+
+/* fossc_next_word reads ASCII eight bytes at a time: it must find the same
+** words as the reference at every alignment and length, at the very end of
+** an exactly sized buffer (ASan would see a read past it). */
+TEST(next_word_matches_bytewise_reference) {
+  static const char alphabet[] = "aZm09 .,'-\n";
+  uint32_t seed = 7;
+  int mismatches = 0;
+  for (int round = 0; round < 20000 && mismatches < 5; round++) {
+    seed = seed * 1103515245u + 12345u;
+    size_t n = (seed >> 16) % 40;
+    if (round % 100 == 0) n = 200 + round % 97; /* runs longer than a word */
+    char *t = malloc(n ? n : 1);
+    for (size_t k = 0; k < n; k++) {
+      seed = seed * 1103515245u + 12345u;
+      unsigned r = (seed >> 16) % 64;
+      /* mostly letters, so that runs cross eight-byte boundaries */
+      t[k] = r < 40   ? "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUV"[r]
+             : r < 52 ? alphabet[r % (sizeof alphabet - 1)]
+                      : (char)(1 + (seed >> 8) % 127); /* any ASCII byte but NUL */
+    }
+    size_t pos = 0, rpos = 0;
+    fossc_raw_word w;
+    char rbuf[FOSSC_RAW_WORD_BYTES];
+    size_t rs = 0, re = 0, rl = 0;
+    int rn = 0;
+    for (;;) {
+      int got = fossc_next_word((const uint8_t *)t, n, &pos, &w);
+      int want = ref_next_word(t, n, &rpos, &rs, &re, rbuf, &rl, &rn);
+      if (got != want || (got && (w.start != rs || w.end != re || w.len != rl ||
+                                   memcmp(w.buf, rbuf, rl) != 0 || w.numeric != rn ||
+                                   /* ascii: no apostrophe, which takes the
+                                   ** general path (one that ends a word too) */
+                                   (w.ascii && memchr(rbuf, '\'', rl)) || pos != rpos))) {
+        CHECK_MSG(0, "round %d: text \"%.*s\" at %zu: got %d [%u,%u) \"%.*s\" numeric %d, "
+                  "want %d [%zu,%zu) \"%.*s\" numeric %d", round, (int)n, t, rpos, got,
+                  w.start, w.end, (int)w.len, w.buf, w.numeric, want, rs, re, (int)rl, rbuf, rn);
+        mismatches++;
+        break;
+      }
+      if (!got) break;
+    }
+    free(t);
+  }
+  CHECK(mismatches == 0);
+}
+
 static const char *en_para =
     "The committee said that the new energy policy would be presented to the "
     "parliament next week, after months of negotiations with the unions.";
@@ -481,6 +558,7 @@ int main(void) {
   RUN(sanitize);
   RUN(word_cache);
   RUN(out_of_memory);
+  RUN(next_word_matches_bytewise_reference);
   fossc_analyzer_free(an);
   return TEST_SUMMARY("analysis");
 }
