@@ -101,7 +101,9 @@ static uint32_t prefetch_slot(const fossc_htab *t, uint64_t h, int stage) {
     __builtin_prefetch(&t->hashes[i]);
     return FOSSC_HTAB_EMPTY;
   }
-  return t->hashes[i] == h ? t->ids[i] : FOSSC_HTAB_EMPTY;
+  /* An empty slot's hash was never written: look at the id first. */
+  uint32_t id = t->ids[i];
+  return id != FOSSC_HTAB_EMPTY && t->hashes[i] == h ? id : FOSSC_HTAB_EMPTY;
 }
 
 void fossc_wr_prefetch_term(const fossc_writer *w, uint64_t h, int stage) {
