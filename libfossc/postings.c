@@ -416,7 +416,7 @@ void fossc_pcursor_release(fossc_pcursor *c) {
   c->raw_cap = c->pos_cap = 0;
 }
 
-uint32_t fossc_pcursor_next(fossc_pcursor *c) {
+uint32_t fossc_pcursor_next_block_(fossc_pcursor *c) {
   if (c->doc == FOSSC_DOC_END) return c->doc;
   if (++c->i < c->n) {
     c->doc = c->docs[c->i];
@@ -430,7 +430,7 @@ uint32_t fossc_pcursor_next(fossc_pcursor *c) {
   return c->doc;
 }
 
-uint32_t fossc_pcursor_seek(fossc_pcursor *c, uint32_t target) {
+uint32_t fossc_pcursor_seek_blocks_(fossc_pcursor *c, uint32_t target) {
   if (c->doc >= target) return c->doc;
   /* The loaded block's last document is its header's. */
   if (c->docs[c->n - 1] < target) {

@@ -93,11 +93,28 @@ void fossc_pcursor_open(fossc_pcursor *c, const uint8_t *list, size_t len,
                         uint32_t df, ZSTD_DCtx *dctx);
 /* Releases the cursor's buffers (the struct itself is the caller's). */
 void fossc_pcursor_release(fossc_pcursor *c);
-/* Advances to the next document; returns the new c->doc. */
-uint32_t fossc_pcursor_next(fossc_pcursor *c);
+/* fossc_pcursor_next and _seek once the current block is used up: load
+** a later block (not for callers; the inline functions below decide). */
+uint32_t fossc_pcursor_next_block_(fossc_pcursor *c);
+uint32_t fossc_pcursor_seek_blocks_(fossc_pcursor *c, uint32_t target);
+
+/* Advances to the next document; returns the new c->doc. Inline: the walk
+** steps a cursor per posting and nearly every step stays in its block. */
+static inline uint32_t fossc_pcursor_next(fossc_pcursor *c) {
+  if (c->doc != FOSSC_DOC_END && c->i + 1 < c->n) return c->doc = c->docs[++c->i];
+  return fossc_pcursor_next_block_(c);
+}
+
 /* Advances to the first document >= target, skipping whole blocks through
-** their headers; returns the new c->doc. */
-uint32_t fossc_pcursor_seek(fossc_pcursor *c, uint32_t target);
+** their headers; returns the new c->doc. Inline: most seeks of a
+** conjunction find the cursor already there, or its target in the loaded
+** block (an exhausted cursor's doc is FOSSC_DOC_END: the first test). */
+static inline uint32_t fossc_pcursor_seek(fossc_pcursor *c, uint32_t target) {
+  if (c->doc >= target) return c->doc;
+  if (c->docs[c->n - 1] < target) return fossc_pcursor_seek_blocks_(c, target);
+  while (c->docs[c->i] < target) c->i++; /* docs[n - 1] >= target: stops */
+  return c->doc = c->docs[c->i];
+}
 /* Positions of the current document (sorted ascending; title positions
 ** first). *out valid until the cursor moves. Returns the count; 0 and
 ** c->corrupt on a decoding error. */
