@@ -59,13 +59,19 @@ static uint32_t part_positions(fossc_searcher *s, const part *p, uint32_t doc,
 }
 
 /* Counts phrase occurrences at doc, split by field. The part with the
-** fewest occurrences here anchors the candidate start positions; each
-** other part then marks the candidates it continues, alternative by
+** fewest occurrences here anchors the candidate start positions; the
+** other parts then mark the candidates they continue, alternative by
 ** alternative (each alternative's positions are sorted, so this is a merge
-** with no sort), and the check stops once no candidate is left. */
+** with no sort), rarest first: a candidate set is an intersection, so the
+** order changes nothing but the work, and a frequent part (a stop word's
+** hundreds of positions) is decoded last, up to the last candidate left,
+** or not at all once none is. */
 static void eval_phrase(fossc_searcher *s, concept *k, uint32_t doc,
                         uint32_t body_start) {
   k->tf_title = k->tf_body = 0;
+  uint32_t cnt[MAX_PHRASE_WORDS], order[MAX_PHRASE_WORDS];
+  /* Longer (translated) phrases: checked in the parts' order. */
+  const int sorted = k->nparts <= MAX_PHRASE_WORDS;
   uint32_t anchor = 0, fewest = UINT32_MAX;
   for (uint32_t i = 0; i < k->nparts; i++) {
     const part *p = &s->parts[k->part0 + i];
@@ -79,6 +85,17 @@ static void eval_phrase(fossc_searcher *s, concept *k, uint32_t doc,
       fewest = t;
       anchor = i;
     }
+    if (sorted) {
+      /* Insertion by count, ties in part order. */
+      uint32_t j = i;
+      while (j > 0 && cnt[j - 1] > t) {
+        cnt[j] = cnt[j - 1];
+        order[j] = order[j - 1];
+        j--;
+      }
+      cnt[j] = t;
+      order[j] = i;
+    }
   }
   uint32_t n0 = part_positions(s, &s->parts[k->part0 + anchor], doc,
                                &s->pos_a, &s->pos_cap_a);
@@ -88,7 +105,8 @@ static void eval_phrase(fossc_searcher *s, concept *k, uint32_t doc,
   if (n && fossc_search_grow((void **)&s->pos_b, &s->pos_cap_b, n, sizeof *s->pos_b, 0))
     return;
   uint32_t *mark = s->pos_b;
-  for (uint32_t i = 0; i < k->nparts && n; i++) {
+  for (uint32_t o = 0; o < k->nparts && n; o++) {
+    uint32_t i = sorted ? order[o] : o;
     if (i == anchor) continue;
     const part *p = &s->parts[k->part0 + i];
     memset(mark, 0, (size_t)n * sizeof *mark);
