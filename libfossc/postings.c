@@ -242,15 +242,23 @@ done:
 }
 
 /* ------------------------------------------------------------- cursor */
-/* fossc_get_varint with the one-byte case inline: most doc deltas, tf codes
-** and list heads are below 128, and decoding them is the cursor's work. */
+/* fossc_get_varint with the one- and two-byte cases inline: most doc
+** deltas, tf codes and list heads are below 128, position gaps in long
+** documents mostly below 16,384, and decoding them is the cursor's work. */
 static inline int get_vint(const uint8_t **p, const uint8_t *end,
                            uint64_t *out) {
-  if (*p < end && **p < 0x80) {
-    *out = *(*p)++;
+  const uint8_t *q = *p;
+  if (q < end && q[0] < 0x80) {
+    *out = q[0];
+    *p = q + 1;
     return 0;
   }
-  return fossc_get_varint(p, end, out);
+  if (end - q >= 2 && q[1] < 0x80) {
+    *out = (uint64_t)(q[0] & 0x7f) | (uint64_t)q[1] << 7;
+    *p = q + 2;
+    return 0;
+  }
+  return fossc_get_varint_slow(p, end, out);
 }
 
 int fossc_postings_head(const uint8_t *list, size_t len, uint32_t df,
