@@ -302,6 +302,39 @@ static uint32_t hdr_last(const fossc_pcursor *c, uint32_t b) {
   return fossc_rd32(c->hdrs + (size_t)b * FOSSC_BLOCK_HDR_BYTES);
 }
 
+/* The eight-at-once steps of decode_block. The bytes are copied to a local
+** first: read through p (a char pointer) they might alias the uint32_t
+** stores, and the compiler would read each one again after every store
+** and keep the loop rolled. */
+/* Eight one-byte document gaps at p: dst[b] = previous + 1 + gap. */
+static inline void gaps8(uint32_t *restrict dst, const uint8_t *p,
+                         uint64_t *pv) {
+  uint8_t g[8];
+  memcpy(g, p, 8);
+  uint64_t x = *pv;
+  /* Unrolled by hand: gcc -O2 keeps a loop of eight (a counter per step). */
+  x += g[0], dst[0] = (uint32_t)x++;
+  x += g[1], dst[1] = (uint32_t)x++;
+  x += g[2], dst[2] = (uint32_t)x++;
+  x += g[3], dst[3] = (uint32_t)x++;
+  x += g[4], dst[4] = (uint32_t)x++;
+  x += g[5], dst[5] = (uint32_t)x++;
+  x += g[6], dst[6] = (uint32_t)x++;
+  x += g[7], dst[7] = (uint32_t)x++;
+  *pv = x;
+}
+
+/* Eight one-byte tf codes at p with no title occurrence (bit 0 clear). */
+static inline void codes8(uint32_t *restrict tft, uint32_t *restrict tfb,
+                          const uint8_t *p) {
+  uint8_t g[8];
+  memcpy(g, p, 8);
+  memset(tft, 0, 8 * sizeof *tft);
+  tfb[0] = g[0] >> 1u, tfb[1] = g[1] >> 1u, tfb[2] = g[2] >> 1u;
+  tfb[3] = g[3] >> 1u, tfb[4] = g[4] >> 1u, tfb[5] = g[5] >> 1u;
+  tfb[6] = g[6] >> 1u, tfb[7] = g[7] >> 1u;
+}
+
 /* Decodes the documents and frequencies of the block body [body, bend)
 ** holding n documents, the last one `last`, after document `prev`
 ** (UINT32_MAX before the first block); leaves positions for later. */
@@ -318,10 +351,7 @@ static int decode_block(fossc_pcursor *c, const uint8_t *body,
       uint64_t w;
       memcpy(&w, p, 8);
       if (!(w & 0x8080808080808080ull)) {
-        for (uint32_t b = 0; b < 8; b++) {
-          pv += p[b];
-          c->docs[k + b] = (uint32_t)pv++;
-        }
+        gaps8(c->docs + k, p, &pv);
         if (pv - 1 >= last) return -1;
         p += 8;
         k += 8;
@@ -345,10 +375,7 @@ static int decode_block(fossc_pcursor *c, const uint8_t *body,
       memcpy(&w, p, 8);
       if (!(w & 0x8181818181818181ull) &&
           !((w - 0x0101010101010101ull) & ~w & 0x8080808080808080ull)) {
-        for (uint32_t b = 0; b < 8; b++) {
-          c->tft[k + b] = 0;
-          c->tfb[k + b] = p[b] >> 1;
-        }
+        codes8(c->tft + k, c->tfb + k, p);
         p += 8;
         k += 8;
         continue;
@@ -616,10 +643,17 @@ uint32_t fossc_pcursor_positions_upto(fossc_pcursor *c, uint32_t limit,
       uint64_t w;
       memcpy(&w, p, 8);
       if (!(w & 0x8080808080808080ull)) {
-        for (uint32_t b = 0; b < 8; b++) {
-          acc += p[b];
-          c->pos[j + b] = (uint32_t)acc;
-        }
+        uint8_t g[8]; /* a local copy: see gaps8 */
+        memcpy(g, p, 8);
+        uint32_t *restrict dst = c->pos + j;
+        acc += g[0], dst[0] = (uint32_t)acc;
+        acc += g[1], dst[1] = (uint32_t)acc;
+        acc += g[2], dst[2] = (uint32_t)acc;
+        acc += g[3], dst[3] = (uint32_t)acc;
+        acc += g[4], dst[4] = (uint32_t)acc;
+        acc += g[5], dst[5] = (uint32_t)acc;
+        acc += g[6], dst[6] = (uint32_t)acc;
+        acc += g[7], dst[7] = (uint32_t)acc;
         if (acc > UINT32_MAX) {
           set_corrupt(c);
           return 0;
