@@ -43,6 +43,11 @@ static uint32_t part_positions(fossc_searcher *s, const part *p, uint32_t doc,
     uint32_t m = fossc_pcursor_positions(c, &pos);
     if (m == 0) continue; /* corrupt block: the cursor has flagged it */
     if (fossc_search_grow((void **)dst, cap, n + m, sizeof **dst, 0)) return n;
+    if (n == 0) { /* the first (often the only) alternative on doc */
+      memcpy(*dst, pos, (size_t)m * sizeof *pos);
+      n = m;
+      continue;
+    }
     /* Each alternative's positions are sorted: merge them in from the
     ** end, no sort needed. */
     uint32_t *a = *dst;
