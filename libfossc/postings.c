@@ -575,23 +575,24 @@ uint32_t fossc_pcursor_positions(fossc_pcursor *c, const uint32_t **out) {
   return fossc_pcursor_positions_upto(c, UINT32_MAX, out);
 }
 
-uint32_t fossc_pcursor_positions_upto(fossc_pcursor *c, uint32_t limit,
-                                      const uint32_t **out) {
-  *out = NULL;
-  if (c->doc == FOSSC_DOC_END) return 0;
+/* Where the current document's positions start (decoding the block's
+** positions region on first use, then skipping the documents before it);
+** NULL once exhausted or on a decoding error (then flagged corrupt). */
+static const uint8_t *locate_positions(fossc_pcursor *c) {
+  if (c->doc == FOSSC_DOC_END) return NULL;
   if (!c->pos_scanned) {
     if (c->pos_zstd) {
       unsigned long long rawn = ZSTD_getFrameContentSize(c->pos_src, c->pos_src_len);
       if (rawn == ZSTD_CONTENTSIZE_ERROR || rawn == ZSTD_CONTENTSIZE_UNKNOWN ||
           rawn > FOSSC_MAX_BLOCK_RAW) {
         set_corrupt(c);
-        return 0;
+        return NULL;
       }
       if (rawn > c->raw_cap) {
         uint8_t *r = fossc_realloc(c->raw, (size_t)rawn ? (size_t)rawn : 1);
         if (!r) {
           set_corrupt(c);
-          return 0;
+          return NULL;
         }
         c->raw = r;
         c->raw_cap = (size_t)rawn;
@@ -600,7 +601,7 @@ uint32_t fossc_pcursor_positions_upto(fossc_pcursor *c, uint32_t limit,
                                        c->pos_src, c->pos_src_len);
       if (ZSTD_isError(got) || got != rawn) {
         set_corrupt(c);
-        return 0;
+        return NULL;
       }
       c->pos_p = c->raw;
       c->pos_end = c->raw + got;
@@ -620,10 +621,17 @@ uint32_t fossc_pcursor_positions_upto(fossc_pcursor *c, uint32_t limit,
     c->pos_cur = skip_varints(c->pos_cur, c->pos_end, need);
     if (!c->pos_cur) {
       set_corrupt(c);
-      return 0;
+      return NULL;
     }
     c->pos_known = c->i;
   }
+  return c->pos_cur;
+}
+
+uint32_t fossc_pcursor_positions_upto(fossc_pcursor *c, uint32_t limit,
+                                      const uint32_t **out) {
+  *out = NULL;
+  if (!locate_positions(c)) return 0;
   uint32_t cnt = c->tft[c->i] + c->tfb[c->i];
   if (cnt > c->pos_cap) {
     uint32_t *np = fossc_realloc(c->pos, (size_t)cnt * sizeof *np);
@@ -678,4 +686,47 @@ uint32_t fossc_pcursor_positions_upto(fossc_pcursor *c, uint32_t limit,
   }
   *out = c->pos;
   return j;
+}
+
+uint32_t fossc_pcursor_mark(fossc_pcursor *c, const uint32_t *want, uint32_t n,
+                            uint32_t off, uint32_t *mark) {
+  const uint8_t *p = locate_positions(c);
+  if (!p) return 0;
+  const uint8_t *end = c->pos_end;
+  uint32_t cnt = c->tft[c->i] + c->tfb[c->i], j = 0, found = 0;
+  uint64_t acc = 0, v; /* the position last decoded (j of them so far) */
+  for (uint32_t q = 0; q < n; q++) {
+    const uint64_t w = (uint64_t)want[q] + off;
+    /* Whole runs of eight one-byte gaps that end below w: their sum is
+    ** added at once (16-bit lanes: at most 8 x 127). */
+    while (cnt - j >= 8 && end - p >= 8) {
+      uint64_t x;
+      memcpy(&x, p, 8);
+      if (x & 0x8080808080808080ull) break;
+      uint64_t h = (x & 0x00ff00ff00ff00ffull) + ((x >> 8) & 0x00ff00ff00ff00ffull);
+      uint64_t sum = (h * 0x0001000100010001ull) >> 48;
+      if (acc + sum >= w) break;
+      acc += sum;
+      p += 8;
+      j += 8;
+    }
+    while ((j == 0 || acc < w) && j < cnt) {
+      if (get_vint(&p, end, &v) || v > UINT32_MAX) {
+        set_corrupt(c);
+        return 0;
+      }
+      acc += v;
+      j++;
+    }
+    if (acc > UINT32_MAX) {
+      set_corrupt(c);
+      return 0;
+    }
+    if (j == 0 || acc < w) break; /* every position is below w */
+    if (acc == w) {
+      mark[q] = 1;
+      found++;
+    }
+  }
+  return found;
 }

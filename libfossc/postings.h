@@ -123,6 +123,14 @@ uint32_t fossc_pcursor_positions(fossc_pcursor *c, const uint32_t **out);
 ** including the first one above limit (or all, if none is). */
 uint32_t fossc_pcursor_positions_upto(fossc_pcursor *c, uint32_t limit,
                                       const uint32_t **out);
+/* Marks (mark[q] = 1) each want[q] + off, q < n, that is a position of the
+** current document; want ascending. Decodes positions only up to the last
+** one needed, adding whole runs of eight one-byte gaps that stay below
+** the next wanted position without storing them (a phrase's frequent
+** word). Returns how many it marked (others keep their mark); 0 and
+** c->corrupt on a decoding error. */
+uint32_t fossc_pcursor_mark(fossc_pcursor *c, const uint32_t *want, uint32_t n,
+                            uint32_t off, uint32_t *mark);
 /* The stored maximum BM25F saturation of the current block. */
 float fossc_pcursor_block_max(const fossc_pcursor *c);
 /* The largest stored block maximum of the whole list (a bound on any of

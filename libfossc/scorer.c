@@ -118,14 +118,8 @@ static void eval_phrase(fossc_searcher *s, concept *k, uint32_t doc,
     for (uint32_t a = 0; a < p->nalt; a++) {
       fossc_pcursor *c = &s->cursors[s->alts[p->alt0 + a].cursor];
       if (c->doc != doc) continue;
-      const uint32_t *pos;
-      /* Positions past the last candidate cannot continue one. */
-      uint32_t m = fossc_pcursor_positions_upto(c, cand[n - 1] + i, &pos), j = 0;
-      for (uint32_t q = 0; q < n && j < m; q++) {
-        uint32_t want = cand[q] + i;
-        while (j < m && pos[j] < want) j++;
-        if (j < m && pos[j] == want) mark[q] = 1;
-      }
+      /* Positions past the last candidate are not decoded. */
+      fossc_pcursor_mark(c, cand, n, i, mark);
     }
     uint32_t out = 0;
     for (uint32_t q = 0; q < n; q++)
