@@ -55,6 +55,11 @@ static inline int get_raw_varint(const uint8_t **p, const uint8_t *end,
 
 /* The cursor's position skipper (below): the encoder steps over a
 ** document's positions with it too. */
+/* Words of one run of skip_varints: each byte of the flag sum counts up to
+** SKIP_RUN_WORDS and their total (8 x SKIP_RUN_WORDS) must fit the byte the
+** multiply sums them into, so at most 31; 4 (32 bytes) took the fewest
+** instructions of 2, 3, 4, 8 and 16 (phrase queries). */
+#define SKIP_RUN_WORDS 4
 static const uint8_t *skip_varints(const uint8_t *p, const uint8_t *end,
                                    uint64_t need);
 
@@ -237,15 +242,23 @@ done:
 }
 
 /* ------------------------------------------------------------- cursor */
-/* fossc_get_varint with the one-byte case inline: most doc deltas, tf codes
-** and list heads are below 128, and decoding them is the cursor's work. */
+/* fossc_get_varint with the one- and two-byte cases inline: most doc
+** deltas, tf codes and list heads are below 128, position gaps in long
+** documents mostly below 16,384, and decoding them is the cursor's work. */
 static inline int get_vint(const uint8_t **p, const uint8_t *end,
                            uint64_t *out) {
-  if (*p < end && **p < 0x80) {
-    *out = *(*p)++;
+  const uint8_t *q = *p;
+  if (q < end && q[0] < 0x80) {
+    *out = q[0];
+    *p = q + 1;
     return 0;
   }
-  return fossc_get_varint(p, end, out);
+  if (end - q >= 2 && q[1] < 0x80) {
+    *out = (uint64_t)(q[0] & 0x7f) | (uint64_t)q[1] << 7;
+    *p = q + 2;
+    return 0;
+  }
+  return fossc_get_varint_slow(p, end, out);
 }
 
 int fossc_postings_head(const uint8_t *list, size_t len, uint32_t df,
@@ -289,6 +302,39 @@ static uint32_t hdr_last(const fossc_pcursor *c, uint32_t b) {
   return fossc_rd32(c->hdrs + (size_t)b * FOSSC_BLOCK_HDR_BYTES);
 }
 
+/* The eight-at-once steps of decode_block. The bytes are copied to a local
+** first: read through p (a char pointer) they might alias the uint32_t
+** stores, and the compiler would read each one again after every store
+** and keep the loop rolled. */
+/* Eight one-byte document gaps at p: dst[b] = previous + 1 + gap. */
+static inline void gaps8(uint32_t *restrict dst, const uint8_t *p,
+                         uint64_t *pv) {
+  uint8_t g[8];
+  memcpy(g, p, 8);
+  uint64_t x = *pv;
+  /* Unrolled by hand: gcc -O2 keeps a loop of eight (a counter per step). */
+  x += g[0], dst[0] = (uint32_t)x++;
+  x += g[1], dst[1] = (uint32_t)x++;
+  x += g[2], dst[2] = (uint32_t)x++;
+  x += g[3], dst[3] = (uint32_t)x++;
+  x += g[4], dst[4] = (uint32_t)x++;
+  x += g[5], dst[5] = (uint32_t)x++;
+  x += g[6], dst[6] = (uint32_t)x++;
+  x += g[7], dst[7] = (uint32_t)x++;
+  *pv = x;
+}
+
+/* Eight one-byte tf codes at p with no title occurrence (bit 0 clear). */
+static inline void codes8(uint32_t *restrict tft, uint32_t *restrict tfb,
+                          const uint8_t *p) {
+  uint8_t g[8];
+  memcpy(g, p, 8);
+  memset(tft, 0, 8 * sizeof *tft);
+  tfb[0] = g[0] >> 1u, tfb[1] = g[1] >> 1u, tfb[2] = g[2] >> 1u;
+  tfb[3] = g[3] >> 1u, tfb[4] = g[4] >> 1u, tfb[5] = g[5] >> 1u;
+  tfb[6] = g[6] >> 1u, tfb[7] = g[7] >> 1u;
+}
+
 /* Decodes the documents and frequencies of the block body [body, bend)
 ** holding n documents, the last one `last`, after document `prev`
 ** (UINT32_MAX before the first block); leaves positions for later. */
@@ -305,10 +351,7 @@ static int decode_block(fossc_pcursor *c, const uint8_t *body,
       uint64_t w;
       memcpy(&w, p, 8);
       if (!(w & 0x8080808080808080ull)) {
-        for (uint32_t b = 0; b < 8; b++) {
-          pv += p[b];
-          c->docs[k + b] = (uint32_t)pv++;
-        }
+        gaps8(c->docs + k, p, &pv);
         if (pv - 1 >= last) return -1;
         p += 8;
         k += 8;
@@ -332,10 +375,7 @@ static int decode_block(fossc_pcursor *c, const uint8_t *body,
       memcpy(&w, p, 8);
       if (!(w & 0x8181818181818181ull) &&
           !((w - 0x0101010101010101ull) & ~w & 0x8080808080808080ull)) {
-        for (uint32_t b = 0; b < 8; b++) {
-          c->tft[k + b] = 0;
-          c->tfb[k + b] = p[b] >> 1;
-        }
+        codes8(c->tft + k, c->tfb + k, p);
         p += 8;
         k += 8;
         continue;
@@ -416,7 +456,7 @@ void fossc_pcursor_release(fossc_pcursor *c) {
   c->raw_cap = c->pos_cap = 0;
 }
 
-uint32_t fossc_pcursor_next(fossc_pcursor *c) {
+uint32_t fossc_pcursor_next_block_(fossc_pcursor *c) {
   if (c->doc == FOSSC_DOC_END) return c->doc;
   if (++c->i < c->n) {
     c->doc = c->docs[c->i];
@@ -430,7 +470,7 @@ uint32_t fossc_pcursor_next(fossc_pcursor *c) {
   return c->doc;
 }
 
-uint32_t fossc_pcursor_seek(fossc_pcursor *c, uint32_t target) {
+uint32_t fossc_pcursor_seek_blocks_(fossc_pcursor *c, uint32_t target) {
   if (c->doc >= target) return c->doc;
   /* The loaded block's last document is its header's. */
   if (c->docs[c->n - 1] < target) {
@@ -492,6 +532,21 @@ uint32_t fossc_pcursor_block_last(const fossc_pcursor *c) {
 ** little-endian machines; elsewhere byte by byte. */
 static const uint8_t *skip_varints(const uint8_t *p, const uint8_t *end,
                                    uint64_t need) {
+  /* A stop word's documents hold hundreds of positions: whole runs of
+  ** SKIP_RUN_WORDS words first, their end flags added byte-wise and summed
+  ** by one multiply. A run has at most 8 x SKIP_RUN_WORDS ends, so while
+  ** more are needed the whole run is passed without looking for the last
+  ** one; the rest goes eight bytes at a time. */
+  while (need > 8 * SKIP_RUN_WORDS && end - p >= 8 * SKIP_RUN_WORDS) {
+    uint64_t f = 0;
+    for (int k = 0; k < SKIP_RUN_WORDS; k++) {
+      uint64_t w;
+      memcpy(&w, p + 8 * k, 8);
+      f += (~w & 0x8080808080808080ull) >> 7;
+    }
+    need -= (f * 0x0101010101010101ull) >> 56;
+    p += 8 * SKIP_RUN_WORDS;
+  }
   while (need && end - p >= 8) {
     uint64_t w;
     memcpy(&w, p, 8);
@@ -520,23 +575,24 @@ uint32_t fossc_pcursor_positions(fossc_pcursor *c, const uint32_t **out) {
   return fossc_pcursor_positions_upto(c, UINT32_MAX, out);
 }
 
-uint32_t fossc_pcursor_positions_upto(fossc_pcursor *c, uint32_t limit,
-                                      const uint32_t **out) {
-  *out = NULL;
-  if (c->doc == FOSSC_DOC_END) return 0;
+/* Where the current document's positions start (decoding the block's
+** positions region on first use, then skipping the documents before it);
+** NULL once exhausted or on a decoding error (then flagged corrupt). */
+static const uint8_t *locate_positions(fossc_pcursor *c) {
+  if (c->doc == FOSSC_DOC_END) return NULL;
   if (!c->pos_scanned) {
     if (c->pos_zstd) {
       unsigned long long rawn = ZSTD_getFrameContentSize(c->pos_src, c->pos_src_len);
       if (rawn == ZSTD_CONTENTSIZE_ERROR || rawn == ZSTD_CONTENTSIZE_UNKNOWN ||
           rawn > FOSSC_MAX_BLOCK_RAW) {
         set_corrupt(c);
-        return 0;
+        return NULL;
       }
       if (rawn > c->raw_cap) {
         uint8_t *r = fossc_realloc(c->raw, (size_t)rawn ? (size_t)rawn : 1);
         if (!r) {
           set_corrupt(c);
-          return 0;
+          return NULL;
         }
         c->raw = r;
         c->raw_cap = (size_t)rawn;
@@ -545,7 +601,7 @@ uint32_t fossc_pcursor_positions_upto(fossc_pcursor *c, uint32_t limit,
                                        c->pos_src, c->pos_src_len);
       if (ZSTD_isError(got) || got != rawn) {
         set_corrupt(c);
-        return 0;
+        return NULL;
       }
       c->pos_p = c->raw;
       c->pos_end = c->raw + got;
@@ -565,10 +621,17 @@ uint32_t fossc_pcursor_positions_upto(fossc_pcursor *c, uint32_t limit,
     c->pos_cur = skip_varints(c->pos_cur, c->pos_end, need);
     if (!c->pos_cur) {
       set_corrupt(c);
-      return 0;
+      return NULL;
     }
     c->pos_known = c->i;
   }
+  return c->pos_cur;
+}
+
+uint32_t fossc_pcursor_positions_upto(fossc_pcursor *c, uint32_t limit,
+                                      const uint32_t **out) {
+  *out = NULL;
+  if (!locate_positions(c)) return 0;
   uint32_t cnt = c->tft[c->i] + c->tfb[c->i];
   if (cnt > c->pos_cap) {
     uint32_t *np = fossc_realloc(c->pos, (size_t)cnt * sizeof *np);
@@ -588,10 +651,17 @@ uint32_t fossc_pcursor_positions_upto(fossc_pcursor *c, uint32_t limit,
       uint64_t w;
       memcpy(&w, p, 8);
       if (!(w & 0x8080808080808080ull)) {
-        for (uint32_t b = 0; b < 8; b++) {
-          acc += p[b];
-          c->pos[j + b] = (uint32_t)acc;
-        }
+        uint8_t g[8]; /* a local copy: see gaps8 */
+        memcpy(g, p, 8);
+        uint32_t *restrict dst = c->pos + j;
+        acc += g[0], dst[0] = (uint32_t)acc;
+        acc += g[1], dst[1] = (uint32_t)acc;
+        acc += g[2], dst[2] = (uint32_t)acc;
+        acc += g[3], dst[3] = (uint32_t)acc;
+        acc += g[4], dst[4] = (uint32_t)acc;
+        acc += g[5], dst[5] = (uint32_t)acc;
+        acc += g[6], dst[6] = (uint32_t)acc;
+        acc += g[7], dst[7] = (uint32_t)acc;
         if (acc > UINT32_MAX) {
           set_corrupt(c);
           return 0;
@@ -616,4 +686,47 @@ uint32_t fossc_pcursor_positions_upto(fossc_pcursor *c, uint32_t limit,
   }
   *out = c->pos;
   return j;
+}
+
+uint32_t fossc_pcursor_mark(fossc_pcursor *c, const uint32_t *want, uint32_t n,
+                            uint32_t off, uint32_t *mark) {
+  const uint8_t *p = locate_positions(c);
+  if (!p) return 0;
+  const uint8_t *end = c->pos_end;
+  uint32_t cnt = c->tft[c->i] + c->tfb[c->i], j = 0, found = 0;
+  uint64_t acc = 0, v; /* the position last decoded (j of them so far) */
+  for (uint32_t q = 0; q < n; q++) {
+    const uint64_t w = (uint64_t)want[q] + off;
+    /* Whole runs of eight one-byte gaps that end below w: their sum is
+    ** added at once (16-bit lanes: at most 8 x 127). */
+    while (cnt - j >= 8 && end - p >= 8) {
+      uint64_t x;
+      memcpy(&x, p, 8);
+      if (x & 0x8080808080808080ull) break;
+      uint64_t h = (x & 0x00ff00ff00ff00ffull) + ((x >> 8) & 0x00ff00ff00ff00ffull);
+      uint64_t sum = (h * 0x0001000100010001ull) >> 48;
+      if (acc + sum >= w) break;
+      acc += sum;
+      p += 8;
+      j += 8;
+    }
+    while ((j == 0 || acc < w) && j < cnt) {
+      if (get_vint(&p, end, &v) || v > UINT32_MAX) {
+        set_corrupt(c);
+        return 0;
+      }
+      acc += v;
+      j++;
+    }
+    if (acc > UINT32_MAX) {
+      set_corrupt(c);
+      return 0;
+    }
+    if (j == 0 || acc < w) break; /* every position is below w */
+    if (acc == w) {
+      mark[q] = 1;
+      found++;
+    }
+  }
+  return found;
 }

@@ -93,11 +93,28 @@ void fossc_pcursor_open(fossc_pcursor *c, const uint8_t *list, size_t len,
                         uint32_t df, ZSTD_DCtx *dctx);
 /* Releases the cursor's buffers (the struct itself is the caller's). */
 void fossc_pcursor_release(fossc_pcursor *c);
-/* Advances to the next document; returns the new c->doc. */
-uint32_t fossc_pcursor_next(fossc_pcursor *c);
+/* fossc_pcursor_next and _seek once the current block is used up: load
+** a later block (not for callers; the inline functions below decide). */
+uint32_t fossc_pcursor_next_block_(fossc_pcursor *c);
+uint32_t fossc_pcursor_seek_blocks_(fossc_pcursor *c, uint32_t target);
+
+/* Advances to the next document; returns the new c->doc. Inline: the walk
+** steps a cursor per posting and nearly every step stays in its block. */
+static inline uint32_t fossc_pcursor_next(fossc_pcursor *c) {
+  if (c->doc != FOSSC_DOC_END && c->i + 1 < c->n) return c->doc = c->docs[++c->i];
+  return fossc_pcursor_next_block_(c);
+}
+
 /* Advances to the first document >= target, skipping whole blocks through
-** their headers; returns the new c->doc. */
-uint32_t fossc_pcursor_seek(fossc_pcursor *c, uint32_t target);
+** their headers; returns the new c->doc. Inline: most seeks of a
+** conjunction find the cursor already there, or its target in the loaded
+** block (an exhausted cursor's doc is FOSSC_DOC_END: the first test). */
+static inline uint32_t fossc_pcursor_seek(fossc_pcursor *c, uint32_t target) {
+  if (c->doc >= target) return c->doc;
+  if (c->docs[c->n - 1] < target) return fossc_pcursor_seek_blocks_(c, target);
+  while (c->docs[c->i] < target) c->i++; /* docs[n - 1] >= target: stops */
+  return c->doc = c->docs[c->i];
+}
 /* Positions of the current document (sorted ascending; title positions
 ** first). *out valid until the cursor moves. Returns the count; 0 and
 ** c->corrupt on a decoding error. */
@@ -106,6 +123,14 @@ uint32_t fossc_pcursor_positions(fossc_pcursor *c, const uint32_t **out);
 ** including the first one above limit (or all, if none is). */
 uint32_t fossc_pcursor_positions_upto(fossc_pcursor *c, uint32_t limit,
                                       const uint32_t **out);
+/* Marks (mark[q] = 1) each want[q] + off, q < n, that is a position of the
+** current document; want ascending. Decodes positions only up to the last
+** one needed, adding whole runs of eight one-byte gaps that stay below
+** the next wanted position without storing them (a phrase's frequent
+** word). Returns how many it marked (others keep their mark); 0 and
+** c->corrupt on a decoding error. */
+uint32_t fossc_pcursor_mark(fossc_pcursor *c, const uint32_t *want, uint32_t n,
+                            uint32_t off, uint32_t *mark);
 /* The stored maximum BM25F saturation of the current block. */
 float fossc_pcursor_block_max(const fossc_pcursor *c);
 /* The largest stored block maximum of the whole list (a bound on any of

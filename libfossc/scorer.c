@@ -43,6 +43,11 @@ static uint32_t part_positions(fossc_searcher *s, const part *p, uint32_t doc,
     uint32_t m = fossc_pcursor_positions(c, &pos);
     if (m == 0) continue; /* corrupt block: the cursor has flagged it */
     if (fossc_search_grow((void **)dst, cap, n + m, sizeof **dst, 0)) return n;
+    if (n == 0) { /* the first (often the only) alternative on doc */
+      memcpy(*dst, pos, (size_t)m * sizeof *pos);
+      n = m;
+      continue;
+    }
     /* Each alternative's positions are sorted: merge them in from the
     ** end, no sort needed. */
     uint32_t *a = *dst;
@@ -59,13 +64,19 @@ static uint32_t part_positions(fossc_searcher *s, const part *p, uint32_t doc,
 }
 
 /* Counts phrase occurrences at doc, split by field. The part with the
-** fewest occurrences here anchors the candidate start positions; each
-** other part then marks the candidates it continues, alternative by
+** fewest occurrences here anchors the candidate start positions; the
+** other parts then mark the candidates they continue, alternative by
 ** alternative (each alternative's positions are sorted, so this is a merge
-** with no sort), and the check stops once no candidate is left. */
+** with no sort), rarest first: a candidate set is an intersection, so the
+** order changes nothing but the work, and a frequent part (a stop word's
+** hundreds of positions) is decoded last, up to the last candidate left,
+** or not at all once none is. */
 static void eval_phrase(fossc_searcher *s, concept *k, uint32_t doc,
                         uint32_t body_start) {
   k->tf_title = k->tf_body = 0;
+  uint32_t cnt[MAX_PHRASE_WORDS], order[MAX_PHRASE_WORDS];
+  /* Longer (translated) phrases: checked in the parts' order. */
+  const int sorted = k->nparts <= MAX_PHRASE_WORDS;
   uint32_t anchor = 0, fewest = UINT32_MAX;
   for (uint32_t i = 0; i < k->nparts; i++) {
     const part *p = &s->parts[k->part0 + i];
@@ -79,6 +90,17 @@ static void eval_phrase(fossc_searcher *s, concept *k, uint32_t doc,
       fewest = t;
       anchor = i;
     }
+    if (sorted) {
+      /* Insertion by count, ties in part order. */
+      uint32_t j = i;
+      while (j > 0 && cnt[j - 1] > t) {
+        cnt[j] = cnt[j - 1];
+        order[j] = order[j - 1];
+        j--;
+      }
+      cnt[j] = t;
+      order[j] = i;
+    }
   }
   uint32_t n0 = part_positions(s, &s->parts[k->part0 + anchor], doc,
                                &s->pos_a, &s->pos_cap_a);
@@ -88,21 +110,16 @@ static void eval_phrase(fossc_searcher *s, concept *k, uint32_t doc,
   if (n && fossc_search_grow((void **)&s->pos_b, &s->pos_cap_b, n, sizeof *s->pos_b, 0))
     return;
   uint32_t *mark = s->pos_b;
-  for (uint32_t i = 0; i < k->nparts && n; i++) {
+  for (uint32_t o = 0; o < k->nparts && n; o++) {
+    uint32_t i = sorted ? order[o] : o;
     if (i == anchor) continue;
     const part *p = &s->parts[k->part0 + i];
     memset(mark, 0, (size_t)n * sizeof *mark);
     for (uint32_t a = 0; a < p->nalt; a++) {
       fossc_pcursor *c = &s->cursors[s->alts[p->alt0 + a].cursor];
       if (c->doc != doc) continue;
-      const uint32_t *pos;
-      /* Positions past the last candidate cannot continue one. */
-      uint32_t m = fossc_pcursor_positions_upto(c, cand[n - 1] + i, &pos), j = 0;
-      for (uint32_t q = 0; q < n && j < m; q++) {
-        uint32_t want = cand[q] + i;
-        while (j < m && pos[j] < want) j++;
-        if (j < m && pos[j] == want) mark[q] = 1;
-      }
+      /* Positions past the last candidate are not decoded. */
+      fossc_pcursor_mark(c, cand, n, i, mark);
     }
     uint32_t out = 0;
     for (uint32_t q = 0; q < n; q++)
@@ -140,7 +157,9 @@ static void eval_terms(fossc_searcher *s, concept *k, uint32_t doc) {
   }
 }
 
-float fossc_scorer_bm25f(const fossc_searcher *s, const concept *k, uint32_t doc) {
+/* fossc_scorer_bm25f, inline for the walk's scoring paths (one call per
+** matched concept of every candidate). */
+static inline float bm25f(const fossc_searcher *s, const concept *k, uint32_t doc) {
   const float *in = s->ix->inv_norm + 2 * (size_t)doc;
   float tfn = k->tf_title * in[0] + k->tf_body * in[1];
   float all = k->idf * (FOSSC_BM25_K1 + 1) * tfn / (FOSSC_BM25_K1 + tfn);
@@ -156,6 +175,10 @@ float fossc_scorer_bm25f(const fossc_searcher *s, const concept *k, uint32_t doc
   float orig = k->idf * (FOSSC_BM25_K1 + 1) * tfo / (FOSSC_BM25_K1 + tfo);
   all *= TRANSLATED_SCORE_FACTOR;
   return orig > all ? orig : all;
+}
+
+float fossc_scorer_bm25f(const fossc_searcher *s, const concept *k, uint32_t doc) {
+  return bm25f(s, k, doc);
 }
 
 /* A window is skipped only when its bound is below the threshold by more
@@ -461,7 +484,7 @@ static float doc_bound(fossc_searcher *s, uint32_t doc, int with_prox) {
     if (k->kind != FOSSC_Q_PHRASE) {
       eval_terms(s, k, doc);
       if (k->tf_title + k->tf_body > 0) {
-        ub += fossc_scorer_bm25f(s, k, doc);
+        ub += bm25f(s, k, doc);
         present += !(k->bonus > 0);
         prox_add(&pb, k->idf);
       }
@@ -513,8 +536,43 @@ static void add_proximity(fossc_searcher *s, uint32_t doc, score_parts *sp);
 ** it matches. Without with_proximity, positions are not read and
 ** sp->total is BM25F x coordination only (the walk adds proximity only
 ** when that can still put the document into the top k). */
+/* fossc_scorer_score for the disjunctive walk when every concept is a
+** positive word or prefix (no NOT, no phrase, no bonus phrase: s->words_only,
+** set by fossc_scorer_run): the cursors on doc (s->at, in alternative
+** order, so grouped by concept in concept order) are read once, each
+** concept's frequencies summed from zero in that order and its BM25F added
+** in concept order, as fossc_scorer_score's general loop does: the same
+** floats to the bit, without visiting concepts absent from doc. */
+static int score_words_at(fossc_searcher *s, uint32_t doc, score_parts *sp) {
+  memset(sp, 0, sizeof *sp);
+  for (uint32_t i = 0; i < s->nconcepts; i++) s->concepts[i].matched = 0;
+  for (uint32_t j = 0; j < s->nat;) {
+    uint32_t ci = s->alt_concept[s->at[j]];
+    concept *k = &s->concepts[ci];
+    k->tf_title = k->tf_body = k->tfo_title = k->tfo_body = 0;
+    do {
+      const alt *a = &s->alts[s->at[j]];
+      add_alt_tf(k, a, &s->cursors[a->cursor]);
+    } while (++j < s->nat && s->alt_concept[s->at[j]] == ci);
+    if (k->tf_title + k->tf_body > 0) {
+      k->matched = 1;
+      sp->matched++;
+      sp->bm25 += bm25f(s, k, doc);
+    }
+  }
+  sp->positive = s->npositive;
+  if (sp->matched == 0 || sp->matched < s->min_match) return 0;
+  sp->coord = sp->matched <= s->npositive
+                  ? s->coord[sp->matched]
+                  : (1.0f + sp->matched) / (1.0f + sp->positive);
+  sp->total = sp->bm25 * sp->coord;
+  return 1;
+}
+
 int fossc_scorer_score(fossc_searcher *s, uint32_t doc, score_parts *sp,
                      int with_proximity) {
+  if (s->use_at && s->words_only && !with_proximity)
+    return score_words_at(s, doc, sp);
   memset(sp, 0, sizeof *sp);
   uint32_t body_start = fossc_ix_title_len(s->ix, doc) + FOSSC_FIELD_GAP;
   if (s->use_at) {
@@ -552,7 +610,7 @@ int fossc_scorer_score(fossc_searcher *s, uint32_t doc, score_parts *sp,
     }
     if (k->bonus > 0) {
       eval_phrase(s, k, doc, body_start);
-      if (k->tf_title + k->tf_body > 0) sp->bm25 += k->bonus * fossc_scorer_bm25f(s, k, doc);
+      if (k->tf_title + k->tf_body > 0) sp->bm25 += k->bonus * bm25f(s, k, doc);
       continue;
     }
     sp->positive++;
@@ -563,7 +621,7 @@ int fossc_scorer_score(fossc_searcher *s, uint32_t doc, score_parts *sp,
     if (k->tf_title + k->tf_body > 0) {
       k->matched = 1;
       sp->matched++;
-      sp->bm25 += fossc_scorer_bm25f(s, k, doc);
+      sp->bm25 += bm25f(s, k, doc);
     } else if (k->occur == FOSSC_Q_MUST) {
       return 0;
     }
@@ -761,7 +819,7 @@ static int run_taat(fossc_searcher *s, uint32_t depth, fossc_lang lang,
     k->tfo_body = f[3];
     if (k->tf_title + k->tf_body > 0) {
       total++;
-      heap_push(s, depth, fossc_scorer_bm25f(s, k, d), d);
+      heap_push(s, depth, bm25f(s, k, d), d);
     }
   }
   *total_out = total;
@@ -785,9 +843,13 @@ int fossc_scorer_run(fossc_searcher *s, uint32_t k, fossc_lang lang,
   /* Block-max pruning (window_bound) once the heap is full, unless the
   ** caller asked for an exact count of matching documents. */
   int prune = !exact_total, pruned = 0, has_phrase = 0;
-  for (uint32_t i = 0; i < s->nconcepts; i++)
-    has_phrase |= s->concepts[i].kind == FOSSC_Q_PHRASE &&
-                  s->concepts[i].occur != FOSSC_Q_NOT;
+  s->words_only = !s->general_score;
+  for (uint32_t i = 0; i < s->nconcepts; i++) {
+    const concept *c = &s->concepts[i];
+    has_phrase |= c->kind == FOSSC_Q_PHRASE && c->occur != FOSSC_Q_NOT;
+    if (c->kind == FOSSC_Q_PHRASE || c->occur == FOSSC_Q_NOT || c->bonus > 0)
+      s->words_only = 0;
+  }
   uint32_t nness = 0;
   s->nness = 0;
   window win = {0, 0, 0};

@@ -208,6 +208,10 @@ struct fossc_searcher {
   uint32_t taat_max_docs; /* TAAT_MAX_DOCS; tests set 0 to run the general
                              walk on one-concept queries */
   int use_at;
+  int words_only; /* every concept a positive word or prefix (set by
+                     fossc_scorer_run: scoring takes score_words_at) */
+  int general_score; /* 0; tests set 1 to score every document through
+                        fossc_scorer_score's general loop */
   const fossc_index *ix;
 };
 

@@ -186,6 +186,46 @@ TEST(term_at_a_time_agrees) {
   CHECK(taat_agrees("energ*"));
 }
 
+/* Runs q with the general scoring loop, then (words only) with
+** score_words_at; returns 1 if pages and totals agree to the bit. */
+static int fast_score_agrees(const char *q, int exact) {
+  fossc_search_req r = {q, strlen(q), 10, 0, 0, 0, 0, exact};
+  fossc_results a, b;
+  s->general_score = 1;
+  int rc = fossc_search(s, ix, &r, &a, &err);
+  s->general_score = 0;
+  if (rc) return 0;
+  uint32_t na = a.count;
+  uint64_t total = a.total;
+  int te = a.total_exact;
+  for (uint32_t h = 0; h < na; h++) {
+    docs[h] = a.hits[h].docnum;
+    scores[h] = a.hits[h].score;
+  }
+  if (fossc_search(s, ix, &r, &b, &err)) return 0;
+  int same = b.total == total && b.total_exact == te && b.count == na;
+  for (uint32_t h = 0; same && h < na; h++)
+    same = docs[h] == b.hits[h].docnum && scores[h] == b.hits[h].score;
+  if (!same) printf("  word scoring differs: %s (exact %d)\n", q, exact);
+  return same;
+}
+
+TEST(word_scoring_agrees) {
+  char q[256];
+  for (int i = 0; i < NQUERIES; i++) {
+    for (int exact = 0; exact < 2; exact++) {
+      snprintf(q, sizeof q, "%s OR %s OR %s", word(), word(), word());
+      CHECK(fast_score_agrees(q, exact));
+      snprintf(q, sizeof q, "%s OR %.2s* OR %s", word(), word(), word());
+      CHECK(fast_score_agrees(q, exact));
+      snprintf(q, sizeof q, "%s %s %s %.2s*", word(), word(), word(), word());
+      CHECK(fast_score_agrees(q, exact));
+      snprintf(q, sizeof q, "%s %s", word(), word());
+      CHECK(fast_score_agrees(q, exact));
+    }
+  }
+}
+
 TEST(pruning_happens) {
   /* Without this the comparisons above would pass vacuously. */
   printf("  %u of %u queries pruned\n", pruned_queries, compared);
@@ -205,6 +245,7 @@ int main(void) {
   RUN(and_or_not);
   RUN(phrases);
   RUN(term_at_a_time_agrees);
+  RUN(word_scoring_agrees);
   RUN(pruning_happens);
   fossc_searcher_free(s);
   fossc_index_free(ix);
