@@ -205,8 +205,8 @@ static inline uint64_t swar_alnum(uint64_t v, uint64_t *letters) {
   return (l | swar_in(x7, '0', '9')) & ascii;
 }
 
-int fossc_next_word(const uint8_t *s, size_t end, size_t *pos,
-                    fossc_raw_word *w) {
+static inline int next_word_once(const uint8_t *s, size_t end, size_t *pos,
+                                 fossc_raw_word *w) {
   size_t i = *pos;
   int32_t cp = 0;
   int cls = CH_SEP;
@@ -325,6 +325,18 @@ int fossc_next_word(const uint8_t *s, size_t end, size_t *pos,
   w->end = (uint32_t)i;
   *pos = i;
   return 1;
+}
+
+int fossc_next_word(const uint8_t *s, size_t end, size_t *pos,
+                    fossc_raw_word *w) {
+  for (;;) {
+    int got = next_word_once(s, end, pos, w);
+    if (!got || w->end > w->start) return got;
+    /* An empty word: only if the start test (ascii_alnum, classify) and
+    ** the run's (the eight-byte mask) ever disagreed. Step over the byte
+    ** rather than return the same empty word forever. */
+    *pos = (size_t)w->start + 1;
+  }
 }
 
 /* Returns 1 when the line p[0..n) holds only white space (ASCII blanks and
