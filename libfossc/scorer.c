@@ -638,6 +638,7 @@ int fossc_scorer_score(fossc_searcher *s, uint32_t doc, score_parts *sp,
 /* Adds the proximity bonus of consecutive matched single-word concepts to
 ** a document score_doc has just matched (its cursors still on doc). */
 static void add_proximity(fossc_searcher *s, uint32_t doc, score_parts *sp) {
+  s->prox_docs++;
   const concept *prev = NULL;
   uint32_t nprev = 0;
   int prev_read = 0; /* prev's positions are in s->pos_a */
@@ -714,15 +715,29 @@ static int needs_proximity(const fossc_searcher *s) {
   return words >= 2;
 }
 
-/* Largest proximity bonus of the document score_doc has just matched
-** (its matched word concepts). */
+/* Largest proximity bonus of the document fossc_scorer_score has just
+** matched: add_proximity's sum over the same pairs of consecutive matched
+** word concepts, in the same order, each pair at distance 1 (its largest
+** term: idfs are >= 0), so no float rounding can put the bonus above it.
+** The pruning bounds (prox_bound) cannot be this tight: they do not know
+** which concepts a document matches, and a subset's pairs may earn more
+** than the whole query's ("a b c" with a common b: a and c alone pair their
+** larger idfs), so they take every idf but the smallest, for two words the
+** larger idf where this takes the smaller. */
 static float matched_prox_bound(const fossc_searcher *s) {
-  prox_acc pb = {0, 0, 0};
+  const concept *prev = NULL;
+  float b = 0;
   for (uint32_t i = 0; i < s->nconcepts; i++) {
     const concept *k = &s->concepts[i];
-    if (k->matched && k->kind != FOSSC_Q_PHRASE) prox_add(&pb, k->idf);
+    if (k->occur == FOSSC_Q_NOT || k->kind == FOSSC_Q_PHRASE) {
+      prev = NULL;
+      continue;
+    }
+    if (!k->matched) continue;
+    if (prev) b += PROX_WEIGHT * (prev->idf < k->idf ? prev->idf : k->idf);
+    prev = k;
   }
-  return prox_bound(&pb);
+  return b;
 }
 
 int fossc_scorer_cmp_desc(const void *a, const void *b) {
@@ -990,7 +1005,7 @@ int fossc_scorer_run(fossc_searcher *s, uint32_t k, fossc_lang lang,
       total++;
       if (!rescore)
         heap_push(s, depth, sp.total, doc);
-      else if (s->heap_n < depth ||
+      else if (s->prox_every || s->heap_n < depth ||
                (sp.total + matched_prox_bound(s) * sp.coord) * PRUNE_MARGIN >=
                    s->heap[0].score) {
         add_proximity(s, doc, &sp);
