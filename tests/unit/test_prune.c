@@ -226,10 +226,10 @@ TEST(word_scoring_agrees) {
   }
 }
 
-/* Runs q as the walk does by default, then reading positions for every
-** matching document (s->prox_every), pruned both times, then the latter
-** without pruning; returns 1 if the pages agree to the bit and the two
-** pruned runs agree on the total and its flag too (the bound on a
+/* Runs q as the walk does by default, then reading every position of
+** every matching document (s->prox_every), pruned both times, then the
+** latter without pruning; returns 1 if the pages agree to the bit and the
+** two pruned runs agree on the total and its flag too (the bound on a
 ** document's proximity decides only whose positions are read, never a
 ** pruning decision). Counts the documents that read positions. */
 static uint64_t prox_default, prox_every_docs;
