@@ -547,6 +547,47 @@ TEST(dictionary_accessors) {
   fossc_index_free(ix);
 }
 
+/* fossc_ix_word_lower_bound (through the fences) against a binary search
+** of all of WORDS, for every word, the word with a byte more, a byte less,
+** its last byte raised or lowered, and odd strings: the 700 "uniqueXYZ"
+** words share their first 8 bytes 26 at a time, across fences. */
+TEST(word_lookup_agrees_with_full_search) {
+  char dir[300];
+  snprintf(dir, sizeof dir, "%s/a", tmpdir); /* built by round_trip */
+  fossc_index *ix;
+  fossc_error err = {0};
+  CHECK(fossc_index_open(dir, &ix, &err) == 0);
+  uint32_t nw = ix->nwords, probes = 0, bad = 0;
+  CHECK(nw > 4 * FOSSC_WORD_FENCE_STEP);
+  for (uint32_t w = 0; w < nw; w++) {
+    uint32_t len;
+    const char *ws = fossc_ix_word_str(ix, w, &len);
+    char q[300];
+    memcpy(q, ws, len);
+    for (int v = 0; v < 5; v++) {
+      size_t n = len;
+      memcpy(q, ws, len);
+      if (v == 1) q[n++] = 'a';
+      if (v == 2 && n) n--;
+      if (v == 3 && n) q[n - 1] = (char)((uint8_t)q[n - 1] + 1);
+      if (v == 4 && n) q[n - 1] = (char)((uint8_t)q[n - 1] - 1);
+      uint32_t a = fossc_ix_word_lower_bound(ix, q, n);
+      uint32_t b = fossc_ix_word_lower_bound_in(ix, 0, nw, q, n);
+      probes++;
+      if (a != b && bad++ < 5) printf("  \"%.*s\": %u, want %u\n", (int)n, q, a, b);
+    }
+  }
+  static const char *const odd[] = {"", "a", "zzzzzzzzzzzz", "\xff\xff", "unique",
+                                    "uniqueab", "uniqueabz", "w", "wbb"};
+  for (size_t i = 0; i < sizeof odd / sizeof odd[0]; i++) {
+    size_t n = strlen(odd[i]);
+    bad += fossc_ix_word_lower_bound(ix, odd[i], n) !=
+           fossc_ix_word_lower_bound_in(ix, 0, nw, odd[i], n);
+  }
+  CHECK_MSG(bad == 0, "%u of %u lookups differ", bad, probes);
+  fossc_index_free(ix);
+}
+
 int main(void) {
   snprintf(tmpdir, sizeof tmpdir, "/tmp/fossc-test-index-XXXXXX");
   if (!mkdtemp(tmpdir)) return 1;
@@ -561,6 +602,7 @@ int main(void) {
   RUN(postings_round_trip_short_and_long);
   RUN(crafted_records_refused);
   RUN(dictionary_accessors);
+  RUN(word_lookup_agrees_with_full_search);
   char cmd[300];
   snprintf(cmd, sizeof cmd, "rm -rf %s", tmpdir);
   if (system(cmd)) return 1;
