@@ -127,8 +127,8 @@ eval-langid: $(LIB_A)
 
 # Regenerates the golden index after an intended format change.
 golden: all
-	rm -rf tests/golden/v2
-	$(BIN)/fossc-index build tests/golden/corpus.jsonl -o tests/golden/v2 --quiet --no-translation
+	rm -rf tests/golden/v3
+	$(BIN)/fossc-index build tests/golden/corpus.jsonl -o tests/golden/v3 --quiet --no-translation
 
 install: all
 	install -d $(DESTDIR)$(PREFIX)/bin

@@ -89,6 +89,20 @@
 ** of 27.6 MB of postings but every phrase or proximity check decompressed
 ** a whole region; without it phrase queries run 38% fewer instructions,
 ** two-word AND 24% (docs/performance.md). */
+/* Position skips (format 3): a block of more than FOSSC_POS_SKIP_DOCS
+** documents whose positions take FOSSC_POS_SKIP_MIN_BYTES or more ends with
+** a table giving where the positions of documents 16, 32, ... start in its
+** (decoded) positions region, so that reading one document's positions
+** skips at most 15 documents' worth instead of up to 127: in a cache
+** simulation that skipping was the largest source of misses of phrase
+** queries. Below 128 bytes the region is two cache lines and the table
+** would cost more than it saves. Entries are u16 when the region is raw and
+** at most 65,535 bytes, else u32. The reader tells all this from the
+** block's document count, its flags and its body's length (postings.h
+** fossc_pos_skip_*): no flag, and no pass over the frequencies. */
+#define FOSSC_POS_SKIP_DOCS 16
+#define FOSSC_POS_SKIP_MIN_BYTES 128
+#define FOSSC_POS_SKIP_U16_BYTES 65535u
 #ifndef FOSSC_COMPRESS_POSITIONS
 #define FOSSC_COMPRESS_POSITIONS 0
 #endif

@@ -11,7 +11,7 @@
 #include "corpus.h"
 
 #define FOSSC_INDEX_MAGIC "FOSSCIX\x1a" /* 8 bytes; \x1a stops `type` */
-#define FOSSC_FORMAT_VERSION 2
+#define FOSSC_FORMAT_VERSION 3
 /* Documents per postings block: 128 as in Lucene/Tantivy -- large enough for
 ** zstd and for the skip header to be cheap, small enough to skip well. */
 #define FOSSC_BLOCK_DOCS 128

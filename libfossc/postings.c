@@ -130,7 +130,9 @@ static int encode_block(const enc_doc *docs, uint32_t n, uint32_t block_prev,
     pos_len += (size_t)(docs[k].pos_end - docs[k].pos);
   int zstd = FOSSC_COMPRESS_POSITIONS && pos_len >= FOSSC_BLOCK_MIN_COMPRESS;
   size_t bound = zstd ? ZSTD_compressBound(pos_len) : 0;
-  size_t room = (size_t)n * FOSSC_ENC_DOC_MAX + pos_len + bound;
+  uint32_t nskip = fossc_pos_skip_count(n);
+  size_t room = (size_t)n * FOSSC_ENC_DOC_MAX + pos_len + bound +
+                (size_t)nskip * 4;
   if (fossc_buf_reserve(bodies, room)) return FOSSC_ERR_NOMEM;
   uint8_t *base = (uint8_t *)bodies->data + bodies->len, *o = base;
   float max_w = 0;
@@ -164,6 +166,25 @@ static int encode_block(const enc_doc *docs, uint32_t n, uint32_t block_prev,
       o = pos + z;
       flags |= FOSSC_BLOCK_ZSTD;
     }
+  }
+  /* The position skips: where documents 16, 32, ... start in the region
+  ** as decoded (before any compression). */
+  size_t stored = (size_t)(o - pos);
+  uint32_t skip_w = fossc_pos_skip_width_w(stored, (flags & FOSSC_BLOCK_ZSTD) != 0);
+  if (stored + (size_t)nskip * skip_w < FOSSC_POS_SKIP_MIN_BYTES) nskip = 0;
+  size_t at = 0;
+  for (uint32_t k = 0, j = 0; j < nskip; k++) {
+    if (k == (j + 1) * FOSSC_POS_SKIP_DOCS) {
+      if (skip_w == 2) {
+        o[0] = (uint8_t)at;
+        o[1] = (uint8_t)(at >> 8);
+      } else {
+        store_u32(o, (uint32_t)at);
+      }
+      o += skip_w;
+      j++;
+    }
+    at += (size_t)(docs[k].pos_end - docs[k].pos);
   }
   bodies->len += (size_t)(o - base);
   out->last = docs[n - 1].doc;
@@ -581,6 +602,20 @@ uint32_t fossc_pcursor_positions(fossc_pcursor *c, const uint32_t **out) {
 static const uint8_t *locate_positions(fossc_pcursor *c) {
   if (c->doc == FOSSC_DOC_END) return NULL;
   if (!c->pos_scanned) {
+    /* Whether a position skip table ends the body, and its width, follow
+    ** from the document count, the flags and the length left. */
+    uint32_t nskip = fossc_pos_skip_count(c->n);
+    c->skips = NULL;
+    if (nskip && c->pos_src_len >= FOSSC_POS_SKIP_MIN_BYTES) {
+      c->skip_w = fossc_pos_skip_width_r(c->pos_src_len, c->n, c->pos_zstd);
+      size_t tlen = (size_t)nskip * c->skip_w;
+      if (tlen > c->pos_src_len) {
+        set_corrupt(c);
+        return NULL;
+      }
+      c->pos_src_len -= tlen;
+      c->skips = c->pos_src + c->pos_src_len;
+    }
     if (c->pos_zstd) {
       unsigned long long rawn = ZSTD_getFrameContentSize(c->pos_src, c->pos_src_len);
       if (rawn == ZSTD_CONTENTSIZE_ERROR || rawn == ZSTD_CONTENTSIZE_UNKNOWN ||
@@ -614,7 +649,21 @@ static const uint8_t *locate_positions(fossc_pcursor *c) {
     c->pos_scanned = 1;
   }
   /* Skip the position lists of the documents before the current one, from
-  ** the last one found. */
+  ** the last one found or from the table's nearest entry at or before it,
+  ** whichever is later. */
+  if (c->skips && c->i / FOSSC_POS_SKIP_DOCS > c->pos_known / FOSSC_POS_SKIP_DOCS) {
+    uint32_t j = c->i / FOSSC_POS_SKIP_DOCS;
+    const uint8_t *e = c->skips + (size_t)(j - 1) * c->skip_w;
+    uint32_t off = c->skip_w == 2 ? (uint32_t)e[0] | (uint32_t)e[1] << 8 : fossc_rd32(e);
+    /* A stored offset behind the cursor or past the region is corrupt:
+    ** positions only move forward. */
+    if (off > (size_t)(c->pos_end - c->pos_p) || c->pos_p + off < c->pos_cur) {
+      set_corrupt(c);
+      return NULL;
+    }
+    c->pos_cur = c->pos_p + off;
+    c->pos_known = j * FOSSC_POS_SKIP_DOCS;
+  }
   if (c->pos_known < c->i) {
     uint64_t need = 0;
     for (uint32_t k = c->pos_known; k < c->i; k++) need += c->tft[k] + c->tfb[k];

@@ -42,6 +42,25 @@ int fossc_postings_encode(const uint8_t *raw, size_t raw_len, uint32_t df,
                           const fossc_norms_view *norms, ZSTD_CCtx *cctx,
                           int level, fossc_buf *scratch, fossc_buf *out);
 
+/* Position skips (format.h FOSSC_POS_SKIP_*) of a block of n documents.
+** The writer knows its positions region's length len (as stored) and
+** whether it is zstd: the table has fossc_pos_skip_count(n) entries of
+** fossc_pos_skip_width_w(len, zstd) bytes when len plus the table reaches
+** FOSSC_POS_SKIP_MIN_BYTES. The reader sees rest = region + table (the body
+** after the documents region): a table is there when rest reaches the
+** minimum, its entries fossc_pos_skip_width_r(rest, n, zstd) wide. The
+** two agree: with u16 entries rest - 2 x count is the region itself, with
+** u32 ones it passes 65,535 (or the region is zstd). */
+static inline uint32_t fossc_pos_skip_count(uint32_t n) {
+  return n > FOSSC_POS_SKIP_DOCS ? (n - 1) / FOSSC_POS_SKIP_DOCS : 0;
+}
+static inline uint32_t fossc_pos_skip_width_w(size_t len, int zstd) {
+  return zstd || len > FOSSC_POS_SKIP_U16_BYTES ? 4 : 2;
+}
+static inline uint32_t fossc_pos_skip_width_r(size_t rest, uint32_t n, int zstd) {
+  return zstd || rest - 2 * (size_t)fossc_pos_skip_count(n) > FOSSC_POS_SKIP_U16_BYTES ? 4 : 2;
+}
+
 /* The head of one postings list, parsed by fossc_postings_head. */
 typedef struct fossc_postings_hdr {
   uint32_t nblocks; /* 1: short form */
@@ -71,8 +90,13 @@ typedef struct fossc_pcursor {
   int corrupt;             /* set on any decoding error; doc = END then */
   ZSTD_DCtx *dctx;         /* borrowed */
   uint32_t docs[FOSSC_BLOCK_DOCS], tft[FOSSC_BLOCK_DOCS], tfb[FOSSC_BLOCK_DOCS];
-  const uint8_t *pos_src; /* positions region as stored (maybe zstd) */
+  /* Positions region as stored (maybe zstd) and the position skips after
+  ** it, to the block's end: told apart on first use (locate_positions),
+  ** since that needs the block's positions count. */
+  const uint8_t *pos_src;
   size_t pos_src_len;
+  const uint8_t *skips;    /* position skips table, or NULL */
+  uint32_t skip_w;         /* its entries' width: 2 or 4 */
   int pos_zstd;
   const uint8_t *pos_p, *pos_end; /* positions region, decoded */
   int pos_scanned;   /* positions region decoded for the current block */

@@ -22,6 +22,14 @@
 /* CURRENT holds one short file name; anything longer is not ours. */
 #define CURRENT_MAX 64
 
+/* A word's first 8 bytes as a big-endian integer, zero-padded: integers
+** compare like the strings' first 8 bytes (fossc_index.word_fence). */
+static uint64_t word_key(const char *s, size_t n) {
+  uint64_t k = 0;
+  for (size_t i = 0; i < 8; i++) k = k << 8 | (i < n ? (uint8_t)s[i] : 0);
+  return k;
+}
+
 static int corrupt(fossc_error *err, const fossc_index *ix, const char *sec,
                    const char *what) {
   return fossc_error_set(err, FOSSC_ERR_CORRUPT, "%s: section %s: %s",
@@ -242,6 +250,15 @@ static int check_records(fossc_index *ix, fossc_error *err) {
     ix->inv_norm[2 * (size_t)d] = FOSSC_BM25_W_TITLE / nt;
     ix->inv_norm[2 * (size_t)d + 1] = FOSSC_BM25_W_BODY / nb;
   }
+  ix->nfence = (ix->nwords + FOSSC_WORD_FENCE_STEP - 1) / FOSSC_WORD_FENCE_STEP;
+  ix->word_fence = fossc_malloc((size_t)(ix->nfence ? ix->nfence : 1) * sizeof(uint64_t));
+  if (!ix->word_fence)
+    return fossc_error_set(err, FOSSC_ERR_NOMEM, "%s: out of memory", ix->path);
+  for (uint32_t f = 0; f < ix->nfence; f++) {
+    uint32_t len;
+    const char *w = fossc_ix_word_str(ix, f * FOSSC_WORD_FENCE_STEP, &len);
+    ix->word_fence[f] = word_key(w, len);
+  }
   if (ix->ids.len != (uint64_t)ix->ndocs * FOSSC_IDS_ENTRY_BYTES)
     return corrupt(err, ix, "IDS", "size does not match the document count");
   for (uint32_t d = 0; d < ix->ndocs; d++)
@@ -294,7 +311,32 @@ uint32_t fossc_ix_find_term(const fossc_index *ix, const char *s, size_t n) {
 
 uint32_t fossc_ix_word_lower_bound(const fossc_index *ix, const char *s,
                                    size_t n) {
-  return fossc_ix_word_lower_bound_in(ix, 0, ix->nwords, s, n);
+  /* Fences whose key is below the word's start with a smaller word, those
+  ** whose key is above it with a larger one (words hold no NUL byte, so
+  ** the zero padding sorts like the end of a shorter string); equal keys
+  ** decide nothing. The answer lies between the last smaller fence and
+  ** the first larger one. */
+  uint64_t key = word_key(s, n);
+  uint32_t lo = 0, hi = ix->nfence;
+  while (lo < hi) { /* first fence with a key >= key */
+    uint32_t mid = lo + (hi - lo) / 2;
+    if (ix->word_fence[mid] < key)
+      lo = mid + 1;
+    else
+      hi = mid;
+  }
+  uint32_t below = lo;
+  hi = ix->nfence;
+  while (lo < hi) { /* first fence with a key > key */
+    uint32_t mid = lo + (hi - lo) / 2;
+    if (ix->word_fence[mid] <= key)
+      lo = mid + 1;
+    else
+      hi = mid;
+  }
+  uint32_t from = below ? (below - 1) * FOSSC_WORD_FENCE_STEP + 1 : 0;
+  uint32_t to = lo < ix->nfence ? lo * FOSSC_WORD_FENCE_STEP : ix->nwords;
+  return fossc_ix_word_lower_bound_in(ix, from, to, s, n);
 }
 
 uint32_t fossc_ix_word_lower_bound_in(const fossc_index *ix, uint32_t lo,
@@ -385,6 +427,7 @@ void fossc_index_free(fossc_index *ix) {
   fossc_htab_release(&ix->term_ix);
   fossc_typo_release(ix);
   fossc_free(ix->inv_norm);
+  fossc_free(ix->word_fence);
   fossc_free(ix->path);
   fossc_free(ix);
 }

@@ -2,7 +2,9 @@
 ** recomputes every section checksum and the header checksum first, so the
 ** mutations reach the bounds checks and decoders behind them instead of
 ** stopping at the checksums; then the index is opened, searched, and every
-** document fetched. Seed: tests/golden/v2/fossc-000001.idx. */
+** document fetched. Seeds: tests/golden/v3/fossc-000001.idx and
+** seeds/fuzz_index/long-form-lists.idx (150 documents repeating seven
+** words: long-form lists whose blocks end with position skip tables). */
 #include <fcntl.h>
 #include <stdint.h>
 #include <stdio.h>

@@ -1,5 +1,5 @@
 /* libFuzzer target: any bytes as a query, parsed and run against the golden
-** index (tests/golden/v2), with snippets and explanations. Must never crash,
+** index (tests/golden/v3), with snippets and explanations. Must never crash,
 ** leak or read out of bounds; errors are fine. */
 #include <stdint.h>
 #include <stdlib.h>
@@ -14,7 +14,7 @@ int LLVMFuzzerInitialize(int *argc, char ***argv) {
   (void)argc;
   (void)argv;
   fossc_error err;
-  const char *dir = getenv("FOSSC_FUZZ_INDEX") ? getenv("FOSSC_FUZZ_INDEX") : "tests/golden/v2";
+  const char *dir = getenv("FOSSC_FUZZ_INDEX") ? getenv("FOSSC_FUZZ_INDEX") : "tests/golden/v3";
   if (fossc_index_open(dir, &ix, &err) || fossc_searcher_create(&s, &err)) abort();
   return 0;
 }

@@ -244,12 +244,23 @@ TEST(golden_v1_refused) {
             "%s", err.msg);
 }
 
-/* The committed golden index (format version 2) still opens and answers,
+/* A version 2 index (tests/golden/v2, without position skips) is refused
+** the same way. */
+TEST(golden_v2_refused) {
+  fossc_index *ix = NULL;
+  fossc_error err = {0};
+  CHECK(fossc_index_open("tests/golden/v2", &ix, &err) == FOSSC_ERR_VERSION);
+  CHECK(ix == NULL);
+  CHECK_MSG(strstr(err.msg, "index format 2; rebuild with this fossc-index"),
+            "%s", err.msg);
+}
+
+/* The committed golden index (format version 3) still opens and answers,
 ** and today's writer reproduces it byte for byte from its corpus. */
-TEST(golden_v2) {
+TEST(golden_v3) {
   fossc_index *ix;
   fossc_error err = {0};
-  CHECK_MSG(fossc_index_open("tests/golden/v2", &ix, &err) == 0, "%s", err.msg);
+  CHECK_MSG(fossc_index_open("tests/golden/v3", &ix, &err) == 0, "%s", err.msg);
   fossc_searcher *s;
   CHECK(fossc_searcher_create(&s, &err) == 0);
   fossc_search_req r = {"energía", strlen("energía"), 10, 0, 0, 1, 0};
@@ -257,6 +268,28 @@ TEST(golden_v2) {
   CHECK(fossc_search(s, ix, &r, &res, &err) == 0);
   CHECK(res.total == 3); /* energía, energy, energia */
   CHECK_STR(res.hits[0].id, "es-1");
+  /* "salt" is in 21 documents with 9 positions each: its block ends with a
+  ** position skip table, and the phrase reads documents 16-20 of the block
+  ** through it. The 16 documents holding "salt tanks" in the corpus text: */
+  static const char *const tanks[] = {"01", "04", "05", "06", "07", "08", "09", "10",
+                                      "11", "14", "15", "16", "17", "18", "19", "20"};
+  fossc_search_req rp = {"\"salt tanks\"", strlen("\"salt tanks\""), 20, 0, 0, 0, 0, 1};
+  CHECK(fossc_search(s, ix, &rp, &res, &err) == 0);
+  CHECK(res.total == 16 && res.count == 16);
+  for (uint32_t i = 0; i < 16; i++) {
+    int found = 0;
+    for (uint32_t h = 0; h < res.count; h++) {
+      char want[16];
+      snprintf(want, sizeof want, "en-salt-%s", tanks[i]);
+      found |= !strcmp(res.hits[h].id, want);
+    }
+    CHECK_MSG(found, "en-salt-%s missing", tanks[i]);
+  }
+  /* Every title is "Salt log N": the first position of each document. */
+  rp.query = "\"salt log\"";
+  rp.query_len = strlen(rp.query);
+  CHECK(fossc_search(s, ix, &rp, &res, &err) == 0);
+  CHECK_MSG(res.total == 20, "\"salt log\": %llu", (unsigned long long)res.total);
   fossc_searcher_free(s);
   fossc_index_free(ix);
   /* Rebuild from the golden corpus: the same bytes (regenerate with
@@ -267,7 +300,7 @@ TEST(golden_v2) {
   snprintf(cmd, sizeof cmd, "%s/fossc-index build tests/golden/corpus.jsonl -o %s --quiet --no-translation",
            bin, dir);
   CHECK(system(cmd) == 0);
-  fossc_t_current_file("tests/golden/v2", fa, sizeof fa);
+  fossc_t_current_file("tests/golden/v3", fa, sizeof fa);
   fossc_t_current_file(dir, fb, sizeof fb);
   size_t la, lb;
   char *x = fossc_t_read_file(fa, &la), *y = fossc_t_read_file(fb, &lb);
@@ -514,6 +547,47 @@ TEST(dictionary_accessors) {
   fossc_index_free(ix);
 }
 
+/* fossc_ix_word_lower_bound (through the fences) against a binary search
+** of all of WORDS, for every word, the word with a byte more, a byte less,
+** its last byte raised or lowered, and odd strings: the 700 "uniqueXYZ"
+** words share their first 8 bytes 26 at a time, across fences. */
+TEST(word_lookup_agrees_with_full_search) {
+  char dir[300];
+  snprintf(dir, sizeof dir, "%s/a", tmpdir); /* built by round_trip */
+  fossc_index *ix;
+  fossc_error err = {0};
+  CHECK(fossc_index_open(dir, &ix, &err) == 0);
+  uint32_t nw = ix->nwords, probes = 0, bad = 0;
+  CHECK(nw > 4 * FOSSC_WORD_FENCE_STEP);
+  for (uint32_t w = 0; w < nw; w++) {
+    uint32_t len;
+    const char *ws = fossc_ix_word_str(ix, w, &len);
+    char q[300];
+    memcpy(q, ws, len);
+    for (int v = 0; v < 5; v++) {
+      size_t n = len;
+      memcpy(q, ws, len);
+      if (v == 1) q[n++] = 'a';
+      if (v == 2 && n) n--;
+      if (v == 3 && n) q[n - 1] = (char)((uint8_t)q[n - 1] + 1);
+      if (v == 4 && n) q[n - 1] = (char)((uint8_t)q[n - 1] - 1);
+      uint32_t a = fossc_ix_word_lower_bound(ix, q, n);
+      uint32_t b = fossc_ix_word_lower_bound_in(ix, 0, nw, q, n);
+      probes++;
+      if (a != b && bad++ < 5) printf("  \"%.*s\": %u, want %u\n", (int)n, q, a, b);
+    }
+  }
+  static const char *const odd[] = {"", "a", "zzzzzzzzzzzz", "\xff\xff", "unique",
+                                    "uniqueab", "uniqueabz", "w", "wbb"};
+  for (size_t i = 0; i < sizeof odd / sizeof odd[0]; i++) {
+    size_t n = strlen(odd[i]);
+    bad += fossc_ix_word_lower_bound(ix, odd[i], n) !=
+           fossc_ix_word_lower_bound_in(ix, 0, nw, odd[i], n);
+  }
+  CHECK_MSG(bad == 0, "%u of %u lookups differ", bad, probes);
+  fossc_index_free(ix);
+}
+
 int main(void) {
   snprintf(tmpdir, sizeof tmpdir, "/tmp/fossc-test-index-XXXXXX");
   if (!mkdtemp(tmpdir)) return 1;
@@ -523,10 +597,12 @@ int main(void) {
   RUN(failed_build_keeps_old_index);
   RUN(corruption_is_refused_with_section);
   RUN(golden_v1_refused);
-  RUN(golden_v2);
+  RUN(golden_v2_refused);
+  RUN(golden_v3);
   RUN(postings_round_trip_short_and_long);
   RUN(crafted_records_refused);
   RUN(dictionary_accessors);
+  RUN(word_lookup_agrees_with_full_search);
   char cmd[300];
   snprintf(cmd, sizeof cmd, "rm -rf %s", tmpdir);
   if (system(cmd)) return 1;

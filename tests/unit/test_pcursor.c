@@ -41,6 +41,13 @@ static uint16_t title_len[MDOCS];
 /* A random list of df documents: document gaps mostly small (one byte),
 ** sometimes large; frequencies mostly small, sometimes in the hundreds
 ** (a stop word), position gaps mostly below 128, sometimes above. */
+/* make_list's frequencies: mixed (above), every document heavy (a block
+** of 128 then holds more positions than u16 skip entries allow, and more
+** than 65,535 bytes of them), or
+** every document light (blocks near the skip table's 128-byte minimum). */
+enum { TF_MIXED, TF_HEAVY, TF_LIGHT };
+static int tf_mode = TF_MIXED;
+
 static uint32_t make_list(mdoc *m, uint32_t want_df) {
   uint32_t df = 0, d = rnd(5);
   while (df < want_df && d < MDOCS) {
@@ -49,13 +56,18 @@ static uint32_t make_list(mdoc *m, uint32_t want_df) {
     x->tt = rnd(6) == 0 ? 1 + rnd(3) : 0;
     uint32_t r = rnd(10);
     x->tb = r < 6 ? rnd(4) : r < 9 ? rnd(60) : rnd(MAX_TF);
+    if (tf_mode == TF_HEAVY) x->tb = 200 + rnd(100);
+    if (tf_mode == TF_LIGHT) x->tt = 0, x->tb = 1 + rnd(2);
     if (x->tt + x->tb == 0) x->tb = 1;
     x->pos = malloc((x->tt + x->tb) * sizeof *x->pos);
     uint32_t p = rnd(3);
     for (uint32_t j = 0; j < x->tt + x->tb; j++) {
       if (j == x->tt) p += 16; /* body after the title */
       x->pos[j] = p;
-      p += 1 + (rnd(8) == 0 ? 100 + rnd(4000) : rnd(9));
+      /* Heavy lists: three-byte gaps, so that the last table entries of
+      ** a block pass 65,535 bytes. */
+      p += tf_mode == TF_HEAVY ? 16384 + rnd(1000)
+                               : 1 + (rnd(8) == 0 ? 100 + rnd(4000) : rnd(9));
     }
     d += 1 + (rnd(60) == 0 ? 130 + rnd(400) : rnd(6));
   }
@@ -159,18 +171,24 @@ static int same_doc(fossc_pcursor *c, const mdoc *x, int read_pos) {
   return 1;
 }
 
-TEST(cursor_paths_match_model) {
-  for (uint32_t d = 0; d < MDOCS; d++) {
-    body_len[d] = 50 + rnd(2000);
-    title_len[d] = (uint16_t)(2 + rnd(10));
-  }
+/* Blocks whose positions were read, by their position skip table: none,
+** u16 entries, u32 entries. */
+static uint32_t skip_seen[3];
+
+static void note_skips(const fossc_pcursor *c) {
+  if (c->doc != FOSSC_DOC_END && c->pos_scanned)
+    skip_seen[!c->skips ? 0 : c->skip_w == 2 ? 1 : 2]++;
+}
+
+/* Encodes `rounds` random lists of the given sizes and walks each along
+** six random paths, checking every visited document against the model. */
+static void walk_lists(const uint32_t *dfs, uint32_t ndfs, int rounds,
+                       uint32_t *visits) {
   ZSTD_DCtx *dc = ZSTD_createDCtx();
   static mdoc m[MDOCS];
   fossc_pcursor c = {0};
-  uint32_t visits = 0;
-  static const uint32_t dfs[] = {1, 7, 128, 129, 300, 1000, 3000};
-  for (int round = 0; round < 100; round++) {
-    uint32_t df = make_list(m, dfs[round % 7]);
+  for (int round = 0; round < rounds; round++) {
+    uint32_t df = make_list(m, dfs[(uint32_t)round % ndfs]);
     fossc_buf out = FOSSC_BUF_INIT;
     encode(m, df, &out);
     CHECK(out.len > 0);
@@ -181,7 +199,8 @@ TEST(cursor_paths_match_model) {
         /* Read this one (or not), then step, seek just past it, seek to a
         ** model document a few ahead, or far ahead across blocks. */
         CHECK(same_doc(&c, &m[k], (int)rnd(4)));
-        visits++;
+        note_skips(&c);
+        (*visits)++;
         uint32_t r = rnd(10), next;
         if (r < 3) {
           next = k + 1;
@@ -208,12 +227,47 @@ TEST(cursor_paths_match_model) {
     for (uint32_t k = 0; k < df; k++) free(m[k].pos);
     fossc_buf_free(&out);
   }
-  CHECK_MSG(visits > 10000, "%u visits", visits);
   fossc_pcursor_release(&c);
   ZSTD_freeDCtx(dc);
 }
 
+static void random_norms(void) {
+  for (uint32_t d = 0; d < MDOCS; d++) {
+    body_len[d] = 50 + rnd(2000);
+    title_len[d] = (uint16_t)(2 + rnd(10));
+  }
+}
+
+TEST(cursor_paths_match_model) {
+  random_norms();
+  uint32_t visits = 0;
+  static const uint32_t dfs[] = {1, 7, 128, 129, 300, 1000, 3000};
+  tf_mode = TF_MIXED;
+  walk_lists(dfs, 7, 100, &visits);
+  CHECK_MSG(visits > 10000, "%u visits", visits);
+}
+
+/* The position skip tables (format 3) of blocks of every width and of none:
+** blocks of 16 and 17 documents (the table starts at 17), light blocks
+** around its 128-byte minimum, and heavy blocks past the u16 entries'
+** reach. The same paths must read the same positions as the model. */
+TEST(position_skips_match_model) {
+  random_norms();
+  uint32_t visits = 0;
+  static const uint32_t dfs[] = {16, 17, 40, 64, 100, 128, 129, 400};
+  memset(skip_seen, 0, sizeof skip_seen);
+  tf_mode = TF_HEAVY;
+  walk_lists(dfs, 8, 24, &visits);
+  tf_mode = TF_LIGHT;
+  walk_lists(dfs, 8, 40, &visits);
+  tf_mode = TF_MIXED;
+  CHECK_MSG(skip_seen[0] > 100 && skip_seen[1] > 100 && skip_seen[2] > 100,
+            "blocks read without a table %u, with u16 entries %u, u32 %u",
+            skip_seen[0], skip_seen[1], skip_seen[2]);
+}
+
 int main(void) {
   RUN(cursor_paths_match_model);
+  RUN(position_skips_match_model);
   return TEST_SUMMARY("pcursor");
 }
