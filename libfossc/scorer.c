@@ -635,12 +635,62 @@ int fossc_scorer_score(fossc_searcher *s, uint32_t doc, score_parts *sp,
   return 1;
 }
 
+/* Positions of word concept k (its one part) at doc, sorted, into *out:
+** the cursor's own buffer when one alternative has doc (most documents;
+** valid until that cursor moves, and add_proximity reads each once), else
+** the alternatives' merged into *dst. Positions above limit are not
+** needed: decoding may stop after the first one above it
+** (fossc_pcursor_positions_upto). Returns their count. */
+static uint32_t word_positions(fossc_searcher *s, const concept *k,
+                               uint32_t doc, uint32_t limit, uint32_t **dst,
+                               uint32_t *cap, const uint32_t **out) {
+  const part *p = &s->parts[k->part0];
+  const uint32_t *one = NULL; /* the only list so far, not copied */
+  uint32_t n = 0;
+  for (uint32_t i = 0; i < p->nalt; i++) {
+    fossc_pcursor *c = &s->cursors[s->alts[p->alt0 + i].cursor];
+    if (c->doc != doc) continue;
+    const uint32_t *pos;
+    uint32_t m = fossc_pcursor_positions_upto(c, limit, &pos);
+    if (m == 0) continue; /* corrupt block: the cursor has flagged it */
+    if (n == 0) {
+      one = pos;
+      n = m;
+      continue;
+    }
+    if (fossc_search_grow((void **)dst, cap, n + m, sizeof **dst, 0)) break;
+    if (one) {
+      memcpy(*dst, one, (size_t)n * sizeof *one);
+      one = NULL;
+    }
+    /* Each alternative's positions are sorted: merge them in from the
+    ** end, no sort needed. */
+    uint32_t *a = *dst;
+    uint32_t x = n, y = m, q = n + m;
+    while (y > 0) {
+      if (x > 0 && a[x - 1] > pos[y - 1])
+        a[--q] = a[--x];
+      else
+        a[--q] = pos[--y];
+    }
+    n += m;
+  }
+  *out = one ? one : *dst;
+  return n;
+}
+
 /* Adds the proximity bonus of consecutive matched single-word concepts to
-** a document score_doc has just matched (its cursors still on doc). */
+** a document fossc_scorer_score has just matched (its cursors still on
+** doc). The last word of a run reads its positions only up to the window
+** past the previous word's last one: no later position can be within
+** PROX_WINDOW of it, so the smallest distance, when it earns a bonus, is
+** the same. */
 static void add_proximity(fossc_searcher *s, uint32_t doc, score_parts *sp) {
+  s->prox_docs++;
   const concept *prev = NULL;
-  uint32_t nprev = 0;
-  int prev_read = 0; /* prev's positions are in s->pos_a */
+  const uint32_t *pp = NULL; /* prev's positions, once read */
+  uint32_t np = 0;
+  int prev_read = 0;
   for (uint32_t i = 0; i < s->nconcepts; i++) {
     const concept *k = &s->concepts[i];
     if (k->occur == FOSSC_Q_NOT || k->kind == FOSSC_Q_PHRASE) {
@@ -649,19 +699,36 @@ static void add_proximity(fossc_searcher *s, uint32_t doc, score_parts *sp) {
     }
     if (!k->matched) continue;
     if (prev) {
+      /* pos_a may hold prev's positions; pos_b is free for k's. */
       if (!prev_read)
-        nprev = part_positions(s, &s->parts[prev->part0], doc, &s->pos_a, &s->pos_cap_a);
-      uint32_t nk = part_positions(s, &s->parts[k->part0], doc, &s->pos_b, &s->pos_cap_b);
-      uint32_t d = min_distance(s->pos_a, nprev, s->pos_b, nk);
+        np = word_positions(s, prev, doc, UINT32_MAX, &s->pos_a, &s->pos_cap_a, &pp);
+      int last = 1; /* k ends the run: no later matched word before a break */
+      for (uint32_t j = i + 1; j < s->nconcepts; j++) {
+        const concept *q = &s->concepts[j];
+        if (q->occur == FOSSC_Q_NOT || q->kind == FOSSC_Q_PHRASE) break;
+        if (q->matched) {
+          last = 0;
+          break;
+        }
+      }
+      uint32_t limit = UINT32_MAX;
+      if (last && !s->prox_every && np && pp[np - 1] <= UINT32_MAX - PROX_WINDOW)
+        limit = pp[np - 1] + PROX_WINDOW;
+      const uint32_t *kp;
+      uint32_t nk = word_positions(s, k, doc, limit, &s->pos_b, &s->pos_cap_b, &kp);
+      uint32_t d = min_distance(pp, np, kp, nk);
       if (d >= 1 && d <= PROX_WINDOW)
         sp->prox += PROX_WEIGHT * (prev->idf < k->idf ? prev->idf : k->idf) / d;
       /* k is the next pair's first: keep its positions, read once. */
-      uint32_t *t = s->pos_a, tc = s->pos_cap_a;
-      s->pos_a = s->pos_b;
-      s->pos_cap_a = s->pos_cap_b;
-      s->pos_b = t;
-      s->pos_cap_b = tc;
-      nprev = nk;
+      if (kp == s->pos_b) {
+        uint32_t *t = s->pos_a, tc = s->pos_cap_a;
+        s->pos_a = s->pos_b;
+        s->pos_cap_a = s->pos_cap_b;
+        s->pos_b = t;
+        s->pos_cap_b = tc;
+      }
+      pp = kp;
+      np = nk;
       prev_read = 1;
     } else {
       prev_read = 0;
@@ -714,15 +781,29 @@ static int needs_proximity(const fossc_searcher *s) {
   return words >= 2;
 }
 
-/* Largest proximity bonus of the document score_doc has just matched
-** (its matched word concepts). */
+/* Largest proximity bonus of the document fossc_scorer_score has just
+** matched: add_proximity's sum over the same pairs of consecutive matched
+** word concepts, in the same order, each pair at distance 1 (its largest
+** term: idfs are >= 0), so no float rounding can put the bonus above it.
+** The pruning bounds (prox_bound) cannot be this tight: they do not know
+** which concepts a document matches, and a subset's pairs may earn more
+** than the whole query's ("a b c" with a common b: a and c alone pair their
+** larger idfs), so they take every idf but the smallest, for two words the
+** larger idf where this takes the smaller. */
 static float matched_prox_bound(const fossc_searcher *s) {
-  prox_acc pb = {0, 0, 0};
+  const concept *prev = NULL;
+  float b = 0;
   for (uint32_t i = 0; i < s->nconcepts; i++) {
     const concept *k = &s->concepts[i];
-    if (k->matched && k->kind != FOSSC_Q_PHRASE) prox_add(&pb, k->idf);
+    if (k->occur == FOSSC_Q_NOT || k->kind == FOSSC_Q_PHRASE) {
+      prev = NULL;
+      continue;
+    }
+    if (!k->matched) continue;
+    if (prev) b += PROX_WEIGHT * (prev->idf < k->idf ? prev->idf : k->idf);
+    prev = k;
   }
-  return prox_bound(&pb);
+  return b;
 }
 
 int fossc_scorer_cmp_desc(const void *a, const void *b) {
@@ -990,7 +1071,7 @@ int fossc_scorer_run(fossc_searcher *s, uint32_t k, fossc_lang lang,
       total++;
       if (!rescore)
         heap_push(s, depth, sp.total, doc);
-      else if (s->heap_n < depth ||
+      else if (s->prox_every || s->heap_n < depth ||
                (sp.total + matched_prox_bound(s) * sp.coord) * PRUNE_MARGIN >=
                    s->heap[0].score) {
         add_proximity(s, doc, &sp);

@@ -212,6 +212,13 @@ struct fossc_searcher {
                      fossc_scorer_run: scoring takes score_words_at) */
   int general_score; /* 0; tests set 1 to score every document through
                         fossc_scorer_score's general loop */
+  int prox_every;    /* 0; tests set 1 to read positions for the proximity
+                        of every matching document, and all of them (the
+                        reference that the bounds in fossc_scorer_run and
+                        the truncated reads of add_proximity must not
+                        change) */
+  uint64_t prox_docs; /* documents whose positions add_proximity read since
+                         the searcher was created (tests, measurements) */
   const fossc_index *ix;
 };
 

@@ -226,6 +226,71 @@ TEST(word_scoring_agrees) {
   }
 }
 
+/* Runs q as the walk does by default, then reading every position of
+** every matching document (s->prox_every), pruned both times, then the
+** latter without pruning; returns 1 if the pages agree to the bit and the
+** two pruned runs agree on the total and its flag too (the bound on a
+** document's proximity decides only whose positions are read, never a
+** pruning decision). Counts the documents that read positions. */
+static uint64_t prox_default, prox_every_docs;
+static int prox_agrees(const char *q, uint32_t limit) {
+  fossc_search_req r = {q, strlen(q), limit, 0, 0, 0, 0, 0};
+  fossc_results a, b;
+  uint64_t was = s->prox_docs;
+  if (fossc_search(s, ix, &r, &a, &err)) return 0;
+  prox_default += s->prox_docs - was;
+  uint32_t na = a.count;
+  uint64_t total = a.total;
+  int te = a.total_exact;
+  for (uint32_t h = 0; h < na; h++) {
+    docs[h] = a.hits[h].docnum;
+    scores[h] = a.hits[h].score;
+  }
+  s->prox_every = 1;
+  was = s->prox_docs;
+  int rc = fossc_search(s, ix, &r, &b, &err);
+  prox_every_docs += s->prox_docs - was;
+  int same = !rc && b.total == total && b.total_exact == te && b.count == na;
+  for (uint32_t h = 0; same && h < na; h++)
+    same = docs[h] == b.hits[h].docnum && scores[h] == b.hits[h].score;
+  r.exact_total = 1;
+  rc = fossc_search(s, ix, &r, &b, &err);
+  s->prox_every = 0;
+  same = same && !rc && b.count == na;
+  for (uint32_t h = 0; same && h < na; h++)
+    same = docs[h] == b.hits[h].docnum && scores[h] == b.hits[h].score;
+  if (!same) printf("  proximity differs: %s (limit %u)\n", q, limit);
+  return same;
+}
+
+TEST(proximity_only_where_needed) {
+  char q[256];
+  static const uint32_t limits[] = {1, 5, 10, 20};
+  for (int i = 0; i < NQUERIES; i++) {
+    uint32_t lim = limits[i % 4];
+    snprintf(q, sizeof q, "+%s +%s", word(), word());
+    CHECK(prox_agrees(q, lim));
+    snprintf(q, sizeof q, "%s OR %s OR %s", word(), word(), word());
+    CHECK(prox_agrees(q, lim));
+    snprintf(q, sizeof q, "%s %s %s %s", word(), word(), word(), word());
+    CHECK(prox_agrees(q, lim));
+    snprintf(q, sizeof q, "+%s %s -%s %s", word(), word(), word(), word());
+    CHECK(prox_agrees(q, lim));
+    snprintf(q, sizeof q, "%s \"%s %s\" %s", word(), word(), word(), word());
+    CHECK(prox_agrees(q, lim));
+    snprintf(q, sizeof q, "%s %.3s* %s", word(), word(), word());
+    CHECK(prox_agrees(q, lim));
+    /* A word no document has between two others: every document pairs
+    ** them across it (add_proximity skips unmatched concepts). */
+    snprintf(q, sizeof q, "%s OR xylophone OR %s", word(), word());
+    CHECK(prox_agrees(q, lim));
+  }
+  /* Without this the comparisons would pass vacuously. */
+  printf("  positions read for %llu documents, %llu with every match\n",
+         (unsigned long long)prox_default, (unsigned long long)prox_every_docs);
+  CHECK(prox_default < prox_every_docs / 2);
+}
+
 TEST(pruning_happens) {
   /* Without this the comparisons above would pass vacuously. */
   printf("  %u of %u queries pruned\n", pruned_queries, compared);
@@ -246,6 +311,7 @@ int main(void) {
   RUN(phrases);
   RUN(term_at_a_time_agrees);
   RUN(word_scoring_agrees);
+  RUN(proximity_only_where_needed);
   RUN(pruning_happens);
   fossc_searcher_free(s);
   fossc_index_free(ix);
