@@ -32,6 +32,18 @@ static int any_corrupt(const fossc_searcher *s) {
   return 0;
 }
 
+/* Merges the sorted pos[0..m) into the sorted a[0..n), which has room for
+** n + m: from the end, so no sort and no second buffer. */
+static void merge_positions(uint32_t *a, uint32_t n, const uint32_t *pos, uint32_t m) {
+  uint32_t x = n, y = m, k = n + m;
+  while (y > 0) {
+    if (x > 0 && a[x - 1] > pos[y - 1])
+      a[--k] = a[--x];
+    else
+      a[--k] = pos[--y];
+  }
+}
+
 /* Merged, sorted positions of a part at the current document into *dst. */
 static uint32_t part_positions(fossc_searcher *s, const part *p, uint32_t doc,
                                uint32_t **dst, uint32_t *cap) {
@@ -48,16 +60,7 @@ static uint32_t part_positions(fossc_searcher *s, const part *p, uint32_t doc,
       n = m;
       continue;
     }
-    /* Each alternative's positions are sorted: merge them in from the
-    ** end, no sort needed. */
-    uint32_t *a = *dst;
-    uint32_t x = n, y = m, k = n + m;
-    while (y > 0) {
-      if (x > 0 && a[x - 1] > pos[y - 1])
-        a[--k] = a[--x];
-      else
-        a[--k] = pos[--y];
-    }
+    merge_positions(*dst, n, pos, m);
     n += m;
   }
   return n;
@@ -663,16 +666,7 @@ static uint32_t word_positions(fossc_searcher *s, const concept *k,
       memcpy(*dst, one, (size_t)n * sizeof *one);
       one = NULL;
     }
-    /* Each alternative's positions are sorted: merge them in from the
-    ** end, no sort needed. */
-    uint32_t *a = *dst;
-    uint32_t x = n, y = m, q = n + m;
-    while (y > 0) {
-      if (x > 0 && a[x - 1] > pos[y - 1])
-        a[--q] = a[--x];
-      else
-        a[--q] = pos[--y];
-    }
+    merge_positions(*dst, n, pos, m);
     n += m;
   }
   *out = one ? one : *dst;
