@@ -76,7 +76,25 @@ static int build(void) {
 
 static uint32_t docs[FOSSC_MAX_LIMIT];
 static double scores[FOSSC_MAX_LIMIT];
+static uint32_t kept; /* hits in docs/scores */
 static uint32_t pruned_queries, compared;
+
+/* Keeps a page's documents and scores before the searcher is reused. */
+static void keep_page(const fossc_results *a) {
+  kept = a->count;
+  for (uint32_t h = 0; h < kept; h++) {
+    docs[h] = a->hits[h].docnum;
+    scores[h] = a->hits[h].score;
+  }
+}
+
+/* Whether page b is the kept one: the same documents, scores to the bit. */
+static int same_page(const fossc_results *b) {
+  if (b->count != kept) return 0;
+  for (uint32_t h = 0; h < kept; h++)
+    if (docs[h] != b->hits[h].docnum || scores[h] != b->hits[h].score) return 0;
+  return 1;
+}
 
 /* Runs q exactly and pruned; returns 1 if the pages agree. */
 static int same_both_ways(const char *q, uint32_t limit) {
@@ -92,17 +110,13 @@ static int same_both_ways(const char *q, uint32_t limit) {
   }
   uint32_t na = a.count;
   uint64_t total = a.total;
-  for (uint32_t h = 0; h < na; h++) {
-    docs[h] = a.hits[h].docnum;
-    scores[h] = a.hits[h].score;
-  }
+  keep_page(&a);
   r.exact_total = 0;
   if (fossc_search(s, ix, &r, &b, &err)) return 0;
   compared++;
   pruned_queries += !b.total_exact;
   int same = b.count == na && b.total <= total && (b.total_exact ? b.total == total : 1);
-  for (uint32_t h = 0; same && h < na; h++)
-    same = docs[h] == b.hits[h].docnum && scores[h] == b.hits[h].score;
+  same = same && same_page(&b);
   if (!same) printf("  differs: %s (limit %u)\n", q, limit);
   return same;
 }
@@ -155,18 +169,14 @@ static int taat_agrees(const char *q) {
   uint32_t na = a.count;
   uint64_t total = a.total;
   int exact = a.total_exact;
-  for (uint32_t h = 0; h < na; h++) {
-    docs[h] = a.hits[h].docnum;
-    scores[h] = a.hits[h].score;
-  }
+  keep_page(&a);
   s->taat_max_docs = 0;
   r.exact_total = 1;
   int rc = fossc_search(s, ix, &r, &b, &err);
   s->taat_max_docs = TAAT_MAX_DOCS;
   if (rc) return 0;
   int same = exact && b.total_exact && b.total == total && b.count == na;
-  for (uint32_t h = 0; same && h < na; h++)
-    same = docs[h] == b.hits[h].docnum && scores[h] == b.hits[h].score;
+  same = same && same_page(&b);
   if (!same) printf("  term at a time differs: %s\n", q);
   return same;
 }
@@ -198,14 +208,10 @@ static int fast_score_agrees(const char *q, int exact) {
   uint32_t na = a.count;
   uint64_t total = a.total;
   int te = a.total_exact;
-  for (uint32_t h = 0; h < na; h++) {
-    docs[h] = a.hits[h].docnum;
-    scores[h] = a.hits[h].score;
-  }
+  keep_page(&a);
   if (fossc_search(s, ix, &r, &b, &err)) return 0;
   int same = b.total == total && b.total_exact == te && b.count == na;
-  for (uint32_t h = 0; same && h < na; h++)
-    same = docs[h] == b.hits[h].docnum && scores[h] == b.hits[h].score;
+  same = same && same_page(&b);
   if (!same) printf("  word scoring differs: %s (exact %d)\n", q, exact);
   return same;
 }
@@ -242,23 +248,18 @@ static int prox_agrees(const char *q, uint32_t limit) {
   uint32_t na = a.count;
   uint64_t total = a.total;
   int te = a.total_exact;
-  for (uint32_t h = 0; h < na; h++) {
-    docs[h] = a.hits[h].docnum;
-    scores[h] = a.hits[h].score;
-  }
+  keep_page(&a);
   s->prox_every = 1;
   was = s->prox_docs;
   int rc = fossc_search(s, ix, &r, &b, &err);
   prox_every_docs += s->prox_docs - was;
   int same = !rc && b.total == total && b.total_exact == te && b.count == na;
-  for (uint32_t h = 0; same && h < na; h++)
-    same = docs[h] == b.hits[h].docnum && scores[h] == b.hits[h].score;
+  same = same && same_page(&b);
   r.exact_total = 1;
   rc = fossc_search(s, ix, &r, &b, &err);
   s->prox_every = 0;
   same = same && !rc && b.count == na;
-  for (uint32_t h = 0; same && h < na; h++)
-    same = docs[h] == b.hits[h].docnum && scores[h] == b.hits[h].score;
+  same = same && same_page(&b);
   if (!same) printf("  proximity differs: %s (limit %u)\n", q, limit);
   return same;
 }
