@@ -2,14 +2,19 @@
 ** qbench: times queries in-process against one index (no daemon, no
 ** network), the figures quoted in docs/performance.md.
 **
-**   build/bench/qbench INDEX_DIR QUERIES.txt [passes] [snippets 0|1] [check]
+**   build/bench/qbench INDEX_DIR QUERIES.txt [passes] [snippets 0|1] [check|times]
 **
 ** QUERIES.txt: one query per line in fossc syntax. Prints the mean
 ** microseconds per query over all passes and the p50/p99 of single
 ** queries (first pass excluded, as a warm-up). With "check", each query
 ** first runs with exact_total (no pruning) and its hits must equal the
 ** pruned run's (same documents, same order, same scores): the check behind
-** the block-max pruning in docs/performance.md.
+** the block-max pruning in docs/performance.md. With "times", each query's
+** microseconds in the last pass follow, one "us<TAB>query" line each: run
+** in file order, every query meets the caches as the benchmark leaves them
+** (the other queries ran since its last turn), which per-class medians of
+** repeated runs of one query would not show (docs/performance.md,
+** "Position skips").
 */
 #include <stdio.h>
 #include <stdlib.h>
@@ -27,7 +32,7 @@ static int cmp_u64(const void *a, const void *b) {
 
 int main(int argc, char **argv) {
   if (argc < 3) {
-    fprintf(stderr, "usage: qbench INDEX_DIR QUERIES.txt [passes] [snippets]\n");
+    fprintf(stderr, "usage: qbench INDEX_DIR QUERIES.txt [passes] [snippets] [check|times]\n");
     return 2;
   }
   int passes = argc > 3 ? atoi(argv[3]) : 3;
@@ -94,7 +99,9 @@ int main(int argc, char **argv) {
            (unsigned long long)pruned, errors);
     return diff || errors;
   }
+  int times = argc > 5 && !strcmp(argv[5], "times");
   uint64_t *lat = malloc(sizeof *lat * (size_t)n * (size_t)(passes - 1));
+  uint64_t *last = malloc(sizeof *last * (size_t)(n ? n : 1));
   size_t nl = 0;
   uint64_t total = 0;
   for (int p = 0; p < passes; p++)
@@ -104,6 +111,7 @@ int main(int argc, char **argv) {
       uint64_t t0 = fossc_now_us();
       if (fossc_search(s, ix, &r, &res, &err)) errors++;
       uint64_t dt = fossc_now_us() - t0;
+      last[i] = dt;
       if (p > 0) {
         lat[nl++] = dt;
         total += dt;
@@ -115,8 +123,11 @@ int main(int argc, char **argv) {
          n, passes - 1, nl ? (double)total / nl : 0.0,
          nl ? (unsigned long long)lat[nl / 2] : 0ull,
          nl ? (unsigned long long)lat[nl * 99 / 100] : 0ull, errors);
+  if (times)
+    for (int i = 0; i < n; i++) printf("%llu\t%s\n", (unsigned long long)last[i], qs[i]);
   for (int i = 0; i < n; i++) free(qs[i]);
   free(lat);
+  free(last);
   fossc_searcher_free(s);
   fossc_index_free(ix);
   return errors ? 1 : 0;
