@@ -436,6 +436,29 @@ static int load_block(fossc_pcursor *c, uint32_t b) {
                       h[13]);
 }
 
+const uint8_t *fossc_postings_prefetch_first(const uint8_t *list, size_t len) {
+  const uint8_t *p = list, *end = list + len;
+  uint64_t head;
+  if (len == 0 || get_vint(&p, end, &head)) return NULL;
+  uint64_t nb = head >> 1;
+  if (nb == 0) return NULL;
+  if (nb > 1) {
+    if ((size_t)(end - p) / FOSSC_BLOCK_HDR_BYTES < nb) return NULL;
+    p += nb * FOSSC_BLOCK_HDR_BYTES; /* past the block headers */
+  } else {
+    /* The short form's one-byte maximum and its last document. */
+    uint64_t last;
+    if (p >= end) return NULL;
+    p++;
+    if (get_vint(&p, end, &last)) return NULL;
+  }
+  /* Documents and frequencies: up to 128 gaps and 128 codes, mostly a
+  ** byte each; the positions are read only if needed. */
+  for (size_t o = 0; o < 4 * 64 && o < (size_t)(end - p); o += 64)
+    __builtin_prefetch(p + o);
+  return p;
+}
+
 void fossc_pcursor_open(fossc_pcursor *c, const uint8_t *list, size_t len,
                         uint32_t df, ZSTD_DCtx *dctx) {
   c->dctx = dctx;

@@ -111,6 +111,14 @@ typedef struct fossc_pcursor {
   size_t pos_cap;
 } fossc_pcursor;
 
+/* Starts loading into the CPU caches the first block of a list whose
+** head is already cached (fossc_pcursor_open reads both): a query opens
+** several cursors, and prefetching each list's head, then each first
+** block, lets their misses overlap instead of following one another.
+** Returns where the first block's body starts (what fossc_postings_head
+** calls bodies), or NULL for a head it cannot read (then nothing is
+** prefetched). */
+const uint8_t *fossc_postings_prefetch_first(const uint8_t *list, size_t len);
 /* Positions the cursor on the first document of list[0..len). df is the
 ** term's document frequency (checked against the list). */
 void fossc_pcursor_open(fossc_pcursor *c, const uint8_t *list, size_t len,

@@ -511,6 +511,30 @@ static long load_store_block(const fossc_section *blk, const fossc_section *data
   return (long)rawlen;
 }
 
+void fossc_ix_prefetch_fields(const fossc_index *ix, const uint32_t *docs,
+                              uint32_t n) {
+  uint64_t nblk = ix->fblk.len / FOSSC_DBLK_ENTRY_BYTES;
+  for (uint32_t i = 0; i < n; i++)
+    if (docs[i] < ix->ndocs)
+      __builtin_prefetch(ix->ddoc.p + (size_t)docs[i] * FOSSC_DDOC_ENTRY_BYTES);
+  for (uint32_t i = 0; i < n; i++) {
+    if (docs[i] >= ix->ndocs) continue;
+    uint32_t b = fossc_rd32(ix->ddoc.p + (size_t)docs[i] * FOSSC_DDOC_ENTRY_BYTES);
+    if (b < nblk) __builtin_prefetch(ix->fblk.p + (size_t)b * FOSSC_DBLK_ENTRY_BYTES);
+  }
+  for (uint32_t i = 0; i < n; i++) {
+    if (docs[i] >= ix->ndocs) continue;
+    const uint8_t *e = ix->ddoc.p + (size_t)docs[i] * FOSSC_DDOC_ENTRY_BYTES;
+    uint32_t b = fossc_rd32(e);
+    if (b >= nblk) continue;
+    const uint8_t *be = ix->fblk.p + (size_t)b * FOSSC_DBLK_ENTRY_BYTES;
+    /* Only a raw block is read in place; a compressed one is decoded. */
+    uint64_t at = fossc_rd64(be) + fossc_rd32(e + 4);
+    if (fossc_rd32(be + 8) == fossc_rd32(be + 12) && at < ix->flds.len)
+      __builtin_prefetch(ix->flds.p + at);
+  }
+}
+
 int fossc_ix_doc(const fossc_index *ix, uint32_t docnum, int with_body,
                  ZSTD_DCtx *dctx, fossc_buf *scratch, fossc_docview *out,
                  fossc_error *err) {

@@ -99,6 +99,12 @@ static inline fossc_lang fossc_ix_lang(const fossc_index *ix, uint32_t d) {
   return (fossc_lang)ix->norms.p[(size_t)d * FOSSC_NORM_ENTRY_BYTES + 6];
 }
 
+/* Starts loading into the CPU caches what fossc_ix_doc reads of the fields
+** of docs[0..n) (a page of hits): each document's chain of three reads
+** (entry, block entry, fields) is otherwise waited for one document after
+** another. A hint only: numbers out of range are passed over. */
+void fossc_ix_prefetch_fields(const fossc_index *ix, const uint32_t *docs,
+                              uint32_t n);
 /* Loads document d's fields, and its body too when with_body (else body is
 ** "" and body_len 0). See fossc_index_doc. */
 int fossc_ix_doc(const fossc_index *ix, uint32_t d, int with_body,

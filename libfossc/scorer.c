@@ -15,6 +15,17 @@ int fossc_scorer_open_cursors(fossc_searcher *s) {
   if (fossc_search_grow((void **)&s->cursors, &s->cursors_cap, s->nalts ? s->nalts : 1,
                sizeof *s->cursors, 1))
     return FOSSC_ERR_NOMEM;
+  /* Heads, then first blocks, then the cursors: each step's misses overlap
+  ** (fossc_postings_prefetch_first). */
+  for (uint32_t i = 0; i < s->nalts; i++) {
+    size_t len;
+    __builtin_prefetch(fossc_ix_term_postings(s->ix, s->alts[i].term, &len));
+  }
+  for (uint32_t i = 0; i < s->nalts; i++) {
+    size_t len;
+    const uint8_t *p = fossc_ix_term_postings(s->ix, s->alts[i].term, &len);
+    fossc_postings_prefetch_first(p, len);
+  }
   for (uint32_t i = 0; i < s->nalts; i++) {
     size_t len;
     const uint8_t *p = fossc_ix_term_postings(s->ix, s->alts[i].term, &len);

@@ -655,6 +655,9 @@ int fossc_search(fossc_searcher *s, const fossc_index *ix,
   /* Offsets into s->out, turned into pointers once it stops moving. */
   typedef struct { size_t id, title, source, snippet, snip_len, expl, expl_len; } offs;
   offs o[FOSSC_MAX_LIMIT];
+  uint32_t page[FOSSC_MAX_LIMIT];
+  for (uint32_t r = 0; r < count; r++) page[r] = s->heap[first + r].doc;
+  fossc_ix_prefetch_fields(ix, page, count);
   for (uint32_t r = 0; r < count; r++) {
     const heap_ent *e = &s->heap[first + r];
     fossc_docview v;

@@ -266,8 +266,39 @@ TEST(position_skips_match_model) {
             skip_seen[0], skip_seen[1], skip_seen[2]);
 }
 
+/* fossc_postings_prefetch_first finds the first block where the cursor
+** reads it, and reads no byte outside the list, whole or cut short (each
+** prefix is copied to a buffer of its own size: ASan sees an overread). */
+TEST(prefetch_finds_first_block) {
+  random_norms();
+  static const uint32_t dfs[] = {1, 2, 127, 128, 129, 1000};
+  static mdoc m[MDOCS];
+  uint32_t checked = 0;
+  for (size_t t = 0; t < sizeof dfs / sizeof dfs[0]; t++) {
+    uint32_t df = make_list(m, dfs[t]);
+    fossc_buf enc = FOSSC_BUF_INIT;
+    encode(m, df, &enc);
+    fossc_postings_hdr h;
+    CHECK(fossc_postings_head((const uint8_t *)enc.data, enc.len, df, &h) == 0);
+    CHECK(fossc_postings_prefetch_first((const uint8_t *)enc.data, enc.len) ==
+          h.bodies);
+    for (size_t len = 0; len <= enc.len && len < 4096; len++) {
+      uint8_t *cut = malloc(len ? len : 1);
+      memcpy(cut, enc.data, len);
+      const uint8_t *b = fossc_postings_prefetch_first(cut, len);
+      CHECK(b == NULL || (b >= cut && b <= cut + len));
+      free(cut);
+      checked++;
+    }
+    fossc_buf_free(&enc);
+    for (uint32_t k = 0; k < df; k++) free(m[k].pos);
+  }
+  CHECK_MSG(checked > 1000, "%u prefixes", checked);
+}
+
 int main(void) {
   RUN(cursor_paths_match_model);
   RUN(position_skips_match_model);
+  RUN(prefetch_finds_first_block);
   return TEST_SUMMARY("pcursor");
 }
