@@ -492,6 +492,13 @@ void fossc_pcursor_open(fossc_pcursor *c, const uint8_t *list, size_t len,
   if (load_block(c, 0)) set_corrupt(c);
 }
 
+int fossc_pcursor_rewind(fossc_pcursor *c) {
+  if (c->corrupt || c->block != 0 || c->n == 0 || c->pos_scanned) return 0;
+  c->i = 0;
+  c->doc = c->docs[0];
+  return 1;
+}
+
 void fossc_pcursor_release(fossc_pcursor *c) {
   fossc_free(c->raw);
   fossc_free(c->pos);

@@ -123,6 +123,10 @@ const uint8_t *fossc_postings_prefetch_first(const uint8_t *list, size_t len);
 ** term's document frequency (checked against the list). */
 void fossc_pcursor_open(fossc_pcursor *c, const uint8_t *list, size_t len,
                         uint32_t df, ZSTD_DCtx *dctx);
+/* Back to the list's first document without decoding again, when the
+** cursor never left its first block nor read positions in it. Returns 1,
+** or 0 (nothing changed: open it again). */
+int fossc_pcursor_rewind(fossc_pcursor *c);
 /* Releases the cursor's buffers (the struct itself is the caller's). */
 void fossc_pcursor_release(fossc_pcursor *c);
 /* fossc_pcursor_next and _seek once the current block is used up: load

@@ -11,6 +11,18 @@
 #include <string.h>
 
 /* ------------------------------------------------------------ cursors */
+/* Puts every alternative's cursor on its list's first document (rewind:
+** one still in its first block and clean need not decode it again). */
+static void reopen_cursors(fossc_searcher *s, int rewind) {
+  for (uint32_t i = 0; i < s->nalts; i++) {
+    size_t len;
+    if (rewind && fossc_pcursor_rewind(&s->cursors[s->alts[i].cursor])) continue;
+    const uint8_t *p = fossc_ix_term_postings(s->ix, s->alts[i].term, &len);
+    fossc_pcursor_open(&s->cursors[s->alts[i].cursor], p, len,
+                       fossc_ix_term_df(s->ix, s->alts[i].term), s->dctx);
+  }
+}
+
 int fossc_scorer_open_cursors(fossc_searcher *s) {
   if (fossc_search_grow((void **)&s->cursors, &s->cursors_cap, s->nalts ? s->nalts : 1,
                sizeof *s->cursors, 1))
@@ -26,14 +38,9 @@ int fossc_scorer_open_cursors(fossc_searcher *s) {
     const uint8_t *p = fossc_ix_term_postings(s->ix, s->alts[i].term, &len);
     fossc_postings_prefetch_first(p, len);
   }
-  for (uint32_t i = 0; i < s->nalts; i++) {
-    size_t len;
-    const uint8_t *p = fossc_ix_term_postings(s->ix, s->alts[i].term, &len);
-    s->alts[i].cursor = i;
-    fossc_pcursor_open(&s->cursors[i], p, len,
-                       fossc_ix_term_df(s->ix, s->alts[i].term), s->dctx);
-  }
+  for (uint32_t i = 0; i < s->nalts; i++) s->alts[i].cursor = i;
   s->ncursors = s->nalts;
+  reopen_cursors(s, 0);
   return 0;
 }
 
@@ -912,6 +919,86 @@ static int run_taat(fossc_searcher *s, uint32_t depth, fossc_lang lang,
   return FOSSC_OK;
 }
 
+/* Leapfrog: the first document >= doc on which every part in
+** parts[0..n) has an alternative (each part's cursors sought to it, at or
+** past it), or FOSSC_DOC_END. */
+static uint32_t leapfrog(fossc_searcher *s, const uint32_t *parts, uint32_t n,
+                         uint32_t doc) {
+  for (;;) {
+    uint32_t hi = doc;
+    int agree = 1;
+    for (uint32_t r = 0; r < n; r++) {
+      const part *pt = &s->parts[parts[r]];
+      uint32_t lo = FOSSC_DOC_END;
+      for (uint32_t a = 0; a < pt->nalt; a++) {
+        uint32_t d = fossc_pcursor_seek(&s->cursors[s->alts[pt->alt0 + a].cursor], hi);
+        if (d < lo) lo = d;
+      }
+      if (lo != hi) agree = 0;
+      if (lo > hi) hi = lo;
+      if (hi == FOSSC_DOC_END) break;
+    }
+    doc = hi;
+    if (agree || doc == FOSSC_DOC_END) return doc;
+  }
+}
+
+/* Threshold priming for the disjunctive walk of several word concepts:
+** that walk takes documents in number order, so its first k fill the heap
+** whatever they match (one word of three: coordination halves them), and
+** MaxScore and the block maxima prune little until better ones raise the
+** threshold. The first k documents that match every word, found by a
+** leapfrog (cheap: the rarest word leads), are scored first; their
+** scores are exact, so the k-th is a true lower bound of the final top
+** k's and the walk prunes from its start. The cursors go back to the
+** start and the walk counts these documents (stamped in acc_epoch)
+** without scoring or pushing them again. Returns 1 if it ran, 0 if the
+** query does not qualify, -1 out of memory. */
+static int prime_threshold(fossc_searcher *s, uint32_t depth, fossc_lang lang,
+                           int rescore) {
+  uint32_t parts[FOSSC_MAX_CLAUSES], np = 0, nalts = 0, bonus_alts = 0;
+  for (uint32_t i = 0; i < s->nconcepts; i++) {
+    const concept *k = &s->concepts[i];
+    if (k->occur == FOSSC_Q_NOT) continue;
+    if (k->bonus > 0) {
+      for (uint32_t p = 0; p < k->nparts; p++) bonus_alts += s->parts[k->part0 + p].nalt;
+      continue;
+    }
+    if (k->kind == FOSSC_Q_PHRASE || np == FOSSC_MAX_CLAUSES) return 0;
+    parts[np++] = k->part0;
+    nalts += s->parts[k->part0].nalt;
+  }
+  if (np < 2 || nalts > PRIME_MAX_ALTS) return 0;
+  if (taat_reset(s, s->ix->ndocs)) return -1;
+  const uint32_t ep = s->taat_epoch;
+  uint32_t doc = 0;
+  while ((doc = leapfrog(s, parts, np, doc)) != FOSSC_DOC_END) {
+    if (bonus_alts) /* translated phrases are scored at doc too */
+      for (uint32_t i = 0; i < s->nconcepts; i++) {
+        const concept *k = &s->concepts[i];
+        if (!(k->bonus > 0) || k->occur == FOSSC_Q_NOT) continue;
+        for (uint32_t p = 0; p < k->nparts; p++) {
+          const part *pt = &s->parts[k->part0 + p];
+          for (uint32_t a = 0; a < pt->nalt; a++)
+            fossc_pcursor_seek(&s->cursors[s->alts[pt->alt0 + a].cursor], doc);
+        }
+      }
+    score_parts sp;
+    if ((lang == FOSSC_LANG_UNKNOWN || fossc_ix_lang(s->ix, doc) == lang) &&
+        fossc_scorer_score(s, doc, &sp, 0)) {
+      if (rescore) add_proximity(s, doc, &sp);
+      heap_push(s, depth, sp.total, doc);
+      s->acc_epoch[doc] = ep;
+      if (s->heap_n == depth) break;
+    }
+    if (doc == FOSSC_DOC_END - 1) break;
+    doc++;
+  }
+  reopen_cursors(s, 1);
+  s->primed++;
+  return 1;
+}
+
 int fossc_scorer_run(fossc_searcher *s, uint32_t k, fossc_lang lang,
                      int exact_total, uint64_t *total_out, int *total_exact,
                      fossc_error *err) {
@@ -939,7 +1026,7 @@ int fossc_scorer_run(fossc_searcher *s, uint32_t k, fossc_lang lang,
   uint32_t nness = 0;
   s->nness = 0;
   window win = {0, 0, 0};
-  int drivers_built = 0;
+  int drivers_built = 0, primed = 0;
   uint32_t npopped = 0;
   float theta = -1;
 
@@ -988,24 +1075,7 @@ int fossc_scorer_run(fossc_searcher *s, uint32_t k, fossc_lang lang,
   uint32_t doc = 0;
   while (npos_cur) {
     if (nreq) {
-      /* Leapfrog: every required part at the same document. */
-      for (;;) {
-        uint32_t hi = doc;
-        int agree = 1;
-        for (uint32_t r = 0; r < nreq; r++) {
-          const part *pt = &s->parts[req_parts[r]];
-          uint32_t lo = FOSSC_DOC_END;
-          for (uint32_t a = 0; a < pt->nalt; a++) {
-            uint32_t d = fossc_pcursor_seek(&s->cursors[s->alts[pt->alt0 + a].cursor], hi);
-            if (d < lo) lo = d;
-          }
-          if (lo != hi) agree = 0;
-          if (lo > hi) hi = lo;
-          if (hi == FOSSC_DOC_END) break;
-        }
-        doc = hi;
-        if (agree || doc == FOSSC_DOC_END) break;
-      }
+      doc = leapfrog(s, req_parts, nreq, doc);
       if (doc == FOSSC_DOC_END) break;
       for (uint32_t c = 0; c < s->nother; c++) fossc_pcursor_seek(&s->cursors[s->other[c]], doc);
       if (prune && s->heap_n == depth && window_skips(s, doc, rescore, &win)) {
@@ -1016,6 +1086,11 @@ int fossc_scorer_run(fossc_searcher *s, uint32_t k, fossc_lang lang,
       }
     } else {
       if (!drivers_built) {
+        if (prune) {
+          int pr = prime_threshold(s, depth, lang, rescore);
+          if (pr < 0) return fossc_error_set(err, FOSSC_ERR_NOMEM, "out of memory");
+          primed = pr;
+        }
         if (build_drivers(s))
           return fossc_error_set(err, FOSSC_ERR_NOMEM, "out of memory");
         drivers_built = 1;
@@ -1066,7 +1141,10 @@ int fossc_scorer_run(fossc_searcher *s, uint32_t k, fossc_lang lang,
     }
     score_parts sp;
     int skip = 0;
-    if (prune && has_phrase && s->heap_n == depth &&
+    if (primed && s->acc_epoch[doc] == s->taat_epoch) {
+      total++; /* matched, scored and pushed by prime_threshold */
+      skip = 1;
+    } else if (prune && has_phrase && s->heap_n == depth &&
         doc_bound(s, doc, rescore) * PRUNE_MARGIN < s->heap[0].score) {
       skip = 1;
       pruned = 1;

@@ -25,6 +25,9 @@
 /* Index terms a prefix may expand to. More would make "a*" a scan of the
 ** whole index; the most frequent expansions are kept. */
 #define MAX_PREFIX_ALTS 256
+/* Threshold priming (scorer.c, prime_threshold) leapfrogs over every
+** word's alternatives at each step: not for queries with more (prefixes). */
+#define PRIME_MAX_ALTS 64
 /* Words of the dictionary examined for one prefix before keeping the most
 ** frequent MAX_PREFIX_ALTS: bounds the work of a short prefix. */
 #define MAX_PREFIX_SCAN 20000
@@ -219,6 +222,8 @@ struct fossc_searcher {
                         change) */
   uint64_t prox_docs; /* documents whose positions add_proximity read since
                          the searcher was created (tests, measurements) */
+  uint64_t primed;    /* queries whose walk prime_threshold primed since the
+                         searcher was created (tests, measurements) */
   const fossc_index *ix;
 };
 

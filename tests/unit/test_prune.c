@@ -298,6 +298,13 @@ TEST(pruning_happens) {
   CHECK(pruned_queries > compared / 10);
 }
 
+TEST(priming_happens) {
+  /* The OR and plain word lists of and_or_not are primed (prime_threshold)
+  ** before their walks; their pages must still equal the unpruned ones. */
+  printf("  %llu queries primed\n", (unsigned long long)s->primed);
+  CHECK(s->primed > NQUERIES / 2);
+}
+
 int main(void) {
   snprintf(tmpdir, sizeof tmpdir, "/tmp/fossc-test-prune-XXXXXX");
   if (!mkdtemp(tmpdir)) return 1;
@@ -314,6 +321,7 @@ int main(void) {
   RUN(word_scoring_agrees);
   RUN(proximity_only_where_needed);
   RUN(pruning_happens);
+  RUN(priming_happens);
   fossc_searcher_free(s);
   fossc_index_free(ix);
   char cmd[128];
