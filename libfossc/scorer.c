@@ -564,6 +564,30 @@ static void add_proximity(fossc_searcher *s, uint32_t doc, score_parts *sp);
 ** concept's frequencies summed from zero in that order and its BM25F added
 ** in concept order, as fossc_scorer_score's general loop does: the same
 ** floats to the bit, without visiting concepts absent from doc. */
+/* Bound on the score of the document the cursors in s->at are on (the
+** disjunctive walk's list, in alternative order, so each concept's
+** alternatives are adjacent): the concepts present there add their whole
+** bounds and their proximity, times the coordination of that many. Most
+** candidates of a word list hold one or two of its words; once the top k
+** asks for more, this skips their scoring (BM25F per concept, the length
+** norms) for a few additions. */
+static float at_bound(const fossc_searcher *s, int with_prox) {
+  float ub = 0;
+  uint32_t present = 0, last = UINT32_MAX;
+  prox_acc pb = {0, 0, 0};
+  for (uint32_t j = 0; j < s->nat; j++) {
+    uint32_t ci = s->alt_concept[s->at[j]];
+    if (ci == last) continue;
+    last = ci;
+    const concept *k = &s->concepts[ci];
+    ub += k->ub;
+    if (k->bonus > 0) continue;
+    present++;
+    if (k->kind != FOSSC_Q_PHRASE) prox_add(&pb, k->idf);
+  }
+  return (ub + (with_prox ? prox_bound(&pb) : 0)) * coord_bound(s, present);
+}
+
 static int score_words_at(fossc_searcher *s, uint32_t doc, score_parts *sp) {
   memset(sp, 0, sizeof *sp);
   for (uint32_t i = 0; i < s->nconcepts; i++) s->concepts[i].matched = 0;
@@ -1146,6 +1170,10 @@ int fossc_scorer_run(fossc_searcher *s, uint32_t k, fossc_lang lang,
       skip = 1;
     } else if (prune && has_phrase && s->heap_n == depth &&
         doc_bound(s, doc, rescore) * PRUNE_MARGIN < s->heap[0].score) {
+      skip = 1;
+      pruned = 1;
+    } else if (prune && !nreq && s->heap_n == depth &&
+               at_bound(s, rescore) * PRUNE_MARGIN < s->heap[0].score) {
       skip = 1;
       pruned = 1;
     }
