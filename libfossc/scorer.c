@@ -552,18 +552,6 @@ static uint32_t min_distance(const uint32_t *a, uint32_t na, const uint32_t *b,
 
 static void add_proximity(fossc_searcher *s, uint32_t doc, score_parts *sp);
 
-/* Scores the document all cursors are positioned on (or past). Returns 0 if
-** it does not match the query's required/excluded/phrase constraints, 1 if
-** it matches. Without with_proximity, positions are not read and
-** sp->total is BM25F x coordination only (the walk adds proximity only
-** when that can still put the document into the top k). */
-/* fossc_scorer_score for the disjunctive walk when every concept is a
-** positive word or prefix (no NOT, no phrase, no bonus phrase: s->words_only,
-** set by fossc_scorer_run): the cursors on doc (s->at, in alternative
-** order, so grouped by concept in concept order) are read once, each
-** concept's frequencies summed from zero in that order and its BM25F added
-** in concept order, as fossc_scorer_score's general loop does: the same
-** floats to the bit, without visiting concepts absent from doc. */
 /* Bound on the score of the document the cursors in s->at are on (the
 ** disjunctive walk's list, in alternative order, so each concept's
 ** alternatives are adjacent): the concepts present there add their whole
@@ -588,6 +576,18 @@ static float at_bound(const fossc_searcher *s, int with_prox) {
   return (ub + (with_prox ? prox_bound(&pb) : 0)) * coord_bound(s, present);
 }
 
+/* Scores the document all cursors are positioned on (or past). Returns 0 if
+** it does not match the query's required/excluded/phrase constraints, 1 if
+** it matches. Without with_proximity, positions are not read and
+** sp->total is BM25F x coordination only (the walk adds proximity only
+** when that can still put the document into the top k). */
+/* fossc_scorer_score for the disjunctive walk when every concept is a
+** positive word or prefix (no NOT, no phrase, no bonus phrase: s->words_only,
+** set by fossc_scorer_run): the cursors on doc (s->at, in alternative
+** order, so grouped by concept in concept order) are read once, each
+** concept's frequencies summed from zero in that order and its BM25F added
+** in concept order, as fossc_scorer_score's general loop does: the same
+** floats to the bit, without visiting concepts absent from doc. */
 static int score_words_at(fossc_searcher *s, uint32_t doc, score_parts *sp) {
   memset(sp, 0, sizeof *sp);
   for (uint32_t i = 0; i < s->nconcepts; i++) s->concepts[i].matched = 0;
@@ -949,8 +949,7 @@ static int run_taat(fossc_searcher *s, uint32_t depth, fossc_lang lang,
 ** candidate of a conjunction, the call cost AND and phrase queries 3-6%
 ** in the benchmark's order (gcc kept it out of line). */
 static inline __attribute__((always_inline)) uint32_t
-leapfrog(fossc_searcher *s, const uint32_t *parts, uint32_t n,
-                         uint32_t doc) {
+leapfrog(fossc_searcher *s, const uint32_t *parts, uint32_t n, uint32_t doc) {
   for (;;) {
     uint32_t hi = doc;
     int agree = 1;
