@@ -48,9 +48,10 @@ struct fossc_index {
   uint32_t nfence;
   fossc_lexicon lex;   /* translation lexicon (section TRANS), if any */
   int has_lex;
-  /* typo.c's suffix order of WORDS, built on first use and shared
-  ** (owned; released by fossc_typo_release) */
+  /* typo.c's suffix order and rest order of WORDS, built on first use
+  ** and shared (owned; released by fossc_typo_release) */
   _Atomic(struct fossc_typo_sfx *) typo_sfx;
+  _Atomic(struct fossc_typo_sfx *) typo_rest;
 };
 
 /* Term entry accessors (no checks: fossc_index_open validated every entry,

@@ -459,25 +459,41 @@ struct fossc_typo_sfx {
   uint32_t w[];   /* first WORDS entry of each, by reversed bytes */
 };
 
-/* Byte p of word e counted from its end, plus 1; 0 once past its start. */
-static uint32_t rbyte(const fossc_index *ix, uint32_t e, uint32_t p) {
-  uint32_t len;
-  const uint8_t *s = (const uint8_t *)fossc_ix_word_str(ix, e, &len);
-  return p < len ? s[len - 1 - p] + 1u : 0;
+/* The two orders sort words by a byte sequence of each: the suffix order
+** by its bytes read backwards, the rest order by its bytes after its first
+** code point (as utf8_next decodes it). */
+enum { BY_SUFFIX = 0, BY_REST = 1 };
+
+/* Bytes of word s[0..len)'s first code point (0 for an empty word). */
+static inline uint32_t first_cp_bytes(const uint8_t *s, uint32_t len) {
+  uint32_t cp;
+  if (len && s[0] < 0x80) return 1; /* the sort's hot path: most words */
+  return len ? utf8_next(s, len, &cp) : 0;
 }
 
-/* Reversed byte order of words a and b, equal in their last p bytes. */
-static int rcmp(const fossc_index *ix, uint32_t a, uint32_t b, uint32_t p) {
+/* Byte p of word e's sequence in order `by`, plus 1; 0 once past its end. */
+static inline uint32_t sym(const fossc_index *ix, uint32_t e, uint32_t p,
+                           int by) {
+  uint32_t len;
+  const uint8_t *s = (const uint8_t *)fossc_ix_word_str(ix, e, &len);
+  if (by == BY_SUFFIX) return p < len ? s[len - 1 - p] + 1u : 0;
+  p += first_cp_bytes(s, len);
+  return p < len ? s[p] + 1u : 0;
+}
+
+/* Order `by` of words a and b, equal in their first p symbols. */
+static int rcmp(const fossc_index *ix, uint32_t a, uint32_t b, uint32_t p,
+                int by) {
   for (;; p++) {
-    uint32_t x = rbyte(ix, a, p), y = rbyte(ix, b, p);
+    uint32_t x = sym(ix, a, p, by), y = sym(ix, b, p, by);
     if (x != y) return x < y ? -1 : 1;
     if (x == 0) return 0;
   }
 }
 
 /* While sorting, an element is the entry index (low 32 bits) under the
-** word's reversed bytes p, p+1, p+2 as rbyte symbols of 9 bits each: three
-** radix levels read no string, then the next three are loaded at once. */
+** word's symbols p, p+1, p+2 (sym) of 9 bits each: three radix levels read
+** no string, then the next three are loaded at once. */
 #define SFX_SYMS 3
 /* Buckets this small are insertion sorted: radix passes cost 257 counters. */
 #define SFX_SMALL 24
@@ -485,19 +501,21 @@ static int rcmp(const fossc_index *ix, uint32_t a, uint32_t b, uint32_t p) {
 ** stack (3 KB a level) whatever the words; real buckets end much sooner. */
 #define SFX_MAX_LEVELS 24
 
-static uint64_t sfx_load(const fossc_index *ix, uint32_t e, uint32_t p) {
+static uint64_t sfx_load(const fossc_index *ix, uint32_t e, uint32_t p,
+                         int by) {
   uint64_t v = 0;
-  for (uint32_t l = 0; l < SFX_SYMS; l++) v = v << 9 | rbyte(ix, e, p + l);
+  for (uint32_t l = 0; l < SFX_SYMS; l++) v = v << 9 | sym(ix, e, p + l, by);
   return v << 32 | e;
 }
 
-/* Sorts a[0..n) (words equal in their last p bytes; their keys hold
-** symbols p - l .. p - l + 2, so symbol p is number l) by reversed bytes:
+/* Sorts a[0..n) (words equal in their first p symbols; their keys hold
+** symbols p - l .. p - l + 2, so symbol p is number l) in order `by`:
 ** in-place most-significant-symbol radix sort (American flag). */
 static void sfx_sort(const fossc_index *ix, uint64_t *a, uint32_t n,
-                     uint32_t p, uint32_t l, uint32_t level) {
+                     uint32_t p, uint32_t l, uint32_t level, int by) {
   if (l == SFX_SYMS) {
-    for (uint32_t i = 0; i < n; i++) a[i] = sfx_load(ix, (uint32_t)a[i], p);
+    for (uint32_t i = 0; i < n; i++)
+      a[i] = sfx_load(ix, (uint32_t)a[i], p, by);
     l = 0;
   }
   if (n <= SFX_SMALL || level >= SFX_MAX_LEVELS) {
@@ -516,7 +534,7 @@ static void sfx_sort(const fossc_index *ix, uint64_t *a, uint32_t n,
           if ((u >> 32) < (v >> 32)) break;
           if ((u >> 32) == (v >> 32) &&
               ((v >> 32 & 0x1FF) == 0 ||
-               rcmp(ix, (uint32_t)u, (uint32_t)v, rest) <= 0))
+               rcmp(ix, (uint32_t)u, (uint32_t)v, rest, by) <= 0))
             break;
           a[j] = u;
         }
@@ -553,7 +571,8 @@ static void sfx_sort(const fossc_index *ix, uint64_t *a, uint32_t n,
   /* bucket 0: words that ended, all equal (distinct words: at most one) */
   for (uint32_t b = bmin ? bmin : 1, start = cnt[0]; b <= bmax;
        start += cnt[b], b++)
-    if (cnt[b] > 1) sfx_sort(ix, a + start, cnt[b], p + 1, l + 1, level + 1);
+    if (cnt[b] > 1)
+      sfx_sort(ix, a + start, cnt[b], p + 1, l + 1, level + 1, by);
 }
 
 /* Whether a word may be a distance-2 candidate at all, cheaply: at least
@@ -567,13 +586,25 @@ static int tail_word(const char *s, uint32_t len) {
   return 1;
 }
 
-/* The index's suffix order, built by the first caller (a concurrent one
-** may build it too; one copy wins, the other is freed). NULL when out of
-** memory: the caller then walks without it. */
-static const struct fossc_typo_sfx *get_sfx(const fossc_index *ix) {
-  fossc_index *mix = (fossc_index *)ix; /* only the atomic slot changes */
-  struct fossc_typo_sfx *x =
-      atomic_load_explicit(&mix->typo_sfx, memory_order_acquire);
+/* The same for the rest order, which also serves distance 1: a candidate
+** within 1 of a FOSSC_TYPO_MIN_CPS query has at least that many bytes
+** after a first code point that differs from the query's. */
+static int rest_word(const char *s, uint32_t len) {
+  if (len < FOSSC_TYPO_MIN_CPS) return 0;
+  for (uint32_t i = 0; i < len; i++)
+    if (s[i] >= '0' && s[i] <= '9') return 0;
+  return 1;
+}
+
+/* The index's suffix order (by = BY_SUFFIX) or rest order (BY_REST),
+** built by the first caller (a concurrent one may build it too; one copy
+** wins, the other is freed). NULL when out of memory: the caller then
+** walks without it. */
+static const struct fossc_typo_sfx *get_order(const fossc_index *ix, int by) {
+  fossc_index *mix = (fossc_index *)ix; /* only the atomic slots change */
+  _Atomic(struct fossc_typo_sfx *) *slot =
+      by == BY_SUFFIX ? &mix->typo_sfx : &mix->typo_rest;
+  struct fossc_typo_sfx *x = atomic_load_explicit(slot, memory_order_acquire);
   if (x) return x;
   /* Sorted as 8-byte elements (index and key), then narrowed in place to
   ** the 4-byte indexes. Sized for every entry (pages past the words kept
@@ -587,11 +618,11 @@ static const struct fossc_typo_sfx *get_sfx(const fossc_index *ix) {
     uint32_t len;
     const char *s = fossc_ix_word_str(ix, e, &len);
     if ((!prev || len != prev_len || memcmp(s, prev, len) != 0) &&
-        tail_word(s, len))
-      a[na++] = sfx_load(ix, e, 0);
+        (by == BY_SUFFIX ? tail_word(s, len) : rest_word(s, len)))
+      a[na++] = sfx_load(ix, e, 0, by);
     prev = s, prev_len = len;
   }
-  sfx_sort(ix, a, na, 0, 0, 0);
+  sfx_sort(ix, a, na, 0, 0, 0, by);
   x = (struct fossc_typo_sfx *)(void *)a;
   uint32_t *wv = (uint32_t *)(void *)a + sizeof *x / sizeof(uint32_t);
   /* element i's index moves to byte 4 * i + sizeof *x <= 8 * i once i >= 1
@@ -605,13 +636,17 @@ static const struct fossc_typo_sfx *get_sfx(const fossc_index *ix) {
       fossc_realloc(x, sizeof *x + (size_t)na * sizeof x->w[0]);
   if (shrunk) x = shrunk;
   struct fossc_typo_sfx *expected = NULL;
-  if (!atomic_compare_exchange_strong_explicit(&mix->typo_sfx, &expected, x,
+  if (!atomic_compare_exchange_strong_explicit(slot, &expected, x,
                                                memory_order_acq_rel,
                                                memory_order_acquire)) {
     fossc_free(x);
     return expected;
   }
   return x;
+}
+
+static const struct fossc_typo_sfx *get_sfx(const fossc_index *ix) {
+  return get_order(ix, BY_SUFFIX);
 }
 
 uint32_t fossc_typo_suffix_order(const fossc_index *ix,
@@ -621,10 +656,19 @@ uint32_t fossc_typo_suffix_order(const fossc_index *ix,
   return x ? x->n : 0;
 }
 
+uint32_t fossc_typo_rest_order(const fossc_index *ix,
+                               const uint32_t **words) {
+  const struct fossc_typo_sfx *x = ix ? get_order(ix, BY_REST) : NULL;
+  if (words) *words = x ? x->w : NULL;
+  return x ? x->n : 0;
+}
+
 void fossc_typo_release(fossc_index *ix) {
   if (!ix) return;
   fossc_free(atomic_load(&ix->typo_sfx));
   atomic_store(&ix->typo_sfx, NULL);
+  fossc_free(atomic_load(&ix->typo_rest));
+  atomic_store(&ix->typo_rest, NULL);
 }
 
 /* Compares word e's end with s[0..n), both read backwards: < 0 when the
@@ -768,6 +812,169 @@ static void across_split(const walk *w, const fossc_index *ix, const char *s,
   if (f < hi) add_found(ix, f, hi, w->k, out, count, max_out);
 }
 
+/* ---- the root through the rest order
+**
+** The walk visits every first code point of WORDS (2,124 on the medium
+** index, mostly Chinese), and under each one that is not a letter of the
+** query's first columns (q[0..k]) the row minimum is already 1: each costs
+** a prefix search and an enumeration (distance 1) or a few child searches
+** (distance 2), about 2 M instructions a call in all. A word x·rest within
+** k whose first code point x is none of q[0..k] paid 1 for x (replacing
+** q[0] or inserted before it: a deletion first would need x to match q[1]
+** or q[2]), so its rest is within k - 1 of T1 = q[1..m) or T0 = q[0..m):
+** - distance 1: the rest is exactly T1 or T0;
+** - distance 2: the rest is within 1 of T1 or T0, so for any cut c it
+**   starts with q[1..c) or q[0..c), or the word ends with q[c+1..m) (an
+**   edit, a transposition included, cannot touch both sides of the cut).
+** So the walk keeps the first code points of q[0..k]; the words under the
+** others are taken from the rest order (distinct words by their bytes
+** after the first code point) and, at distance 2, from the suffix order,
+** and given the distance the walk would give them. */
+
+/* Distance-2 lookups larger than this are left to the walk: each word
+** costs a distance table, the walk's root about 2 M instructions.
+** Measured: docs/typo.md. */
+#define REST_MAX 1024
+
+/* Compares word e's rest (bytes after its first code point) with s[0..n):
+** < 0 when it sorts before every rest starting with s, 0 when it starts
+** with s, > 0 after. *rest_len (may be NULL): the rest's length. */
+static int rest_cmp(const fossc_index *ix, uint32_t e, const uint8_t *s,
+                    uint32_t n, uint32_t *rest_len) {
+  uint32_t len;
+  const uint8_t *w = (const uint8_t *)fossc_ix_word_str(ix, e, &len);
+  uint32_t o = first_cp_bytes(w, len);
+  if (rest_len) *rest_len = len - o;
+  for (uint32_t p = 0; p < n; p++) {
+    if (o + p == len) return -1;
+    if (w[o + p] != s[p]) return w[o + p] < s[p] ? -1 : 1;
+  }
+  return 0;
+}
+
+/* The range [*lo, *hi) of the rest order whose rests start with s[0..n). */
+static void rest_range(const fossc_index *ix, const struct fossc_typo_sfx *r,
+                       const uint8_t *s, uint32_t n, uint32_t *lo,
+                       uint32_t *hi) {
+  uint32_t a = 0, b = r->n;
+  while (a < b) {
+    uint32_t mid = a + (b - a) / 2;
+    if (rest_cmp(ix, r->w[mid], s, n, NULL) < 0)
+      a = mid + 1;
+    else
+      b = mid;
+  }
+  uint32_t c = a, d = r->n;
+  while (c < d) {
+    uint32_t mid = c + (d - c) / 2;
+    if (rest_cmp(ix, r->w[mid], s, n, NULL) <= 0)
+      c = mid + 1;
+    else
+      d = mid;
+  }
+  *lo = a, *hi = c;
+}
+
+/* Adds word e (a first WORDS entry) unless the walk visits its first code
+** point (ys[0]), at the distance the walk would give it. */
+static void root_word(const walk *w, const fossc_index *ix, uint32_t e,
+                      fossc_typo_cand *out, uint32_t *count,
+                      uint32_t max_out) {
+  uint32_t len, cps[MAX_DEPTH + 1];
+  const char *s = fossc_ix_word_str(ix, e, &len);
+  int digit;
+  uint32_t n = decode(s, len, cps, MAX_DEPTH, &digit);
+  if (digit || n > MAX_DEPTH || n == 0) return; /* the walk skips these too */
+  if (n + w->k < w->m || n > w->m + w->k) return; /* too short or long */
+  for (uint32_t i = 0; i < w->nys[0]; i++)
+    if (w->ys[0][i] == cps[0]) return;
+  uint32_t d = word_dist(w, cps, n, 1);
+  if (d >= 1 && d <= w->k) add_found(ix, e, ix->nwords, d, out, count, max_out);
+}
+
+/* The root's lookups: ranges of the rest order (r, [0] and [1]) and, at
+** distance 2, of the suffix order (x, [2]). */
+typedef struct root_look {
+  uint32_t lo[3], hi[3];
+  uint32_t c; /* distance 2: the cut */
+} root_look;
+
+/* Sets up the root's lookups; returns 0 when they hold too many words. */
+static int root_lookups(const walk *w, const fossc_index *ix,
+                        const struct fossc_typo_sfx *r,
+                        const struct fossc_typo_sfx *x, root_look *L) {
+  if (w->k == 1) {
+    /* [0]: rests starting with T1, [1]: with T0; the exact ones first */
+    rest_range(ix, r, w->qb + w->qoff[1], w->qlen - w->qoff[1], &L->lo[0],
+               &L->hi[0]);
+    rest_range(ix, r, w->qb, w->qlen, &L->lo[1], &L->hi[1]);
+    L->lo[2] = L->hi[2] = 0;
+    return 1;
+  }
+  /* The cut with the fewest words: prefixes shrink and the suffix grows
+  ** as c moves right. */
+  uint32_t best = UINT32_MAX;
+  for (uint32_t c = 2; c + 2 <= w->m; c++) {
+    root_look t;
+    t.c = c;
+    rest_range(ix, r, w->qb + w->qoff[1], w->qoff[c] - w->qoff[1], &t.lo[0],
+               &t.hi[0]);
+    rest_range(ix, r, w->qb, w->qoff[c], &t.lo[1], &t.hi[1]);
+    t.lo[2] = 0, t.hi[2] = x->n;
+    sfx_range(ix, x, w->qb + w->qoff[c + 1], w->qlen - w->qoff[c + 1],
+              &t.lo[2], &t.hi[2]);
+    uint32_t sz = (t.hi[0] - t.lo[0]) + (t.hi[1] - t.lo[1]) + (t.hi[2] - t.lo[2]);
+    if (sz < best) best = sz, *L = t;
+  }
+  return best <= REST_MAX;
+}
+
+/* The words of the root's lookups (root_word), each once. */
+static void root_words(const walk *w, const fossc_index *ix,
+                       const struct fossc_typo_sfx *r,
+                       const struct fossc_typo_sfx *x, const root_look *L,
+                       fossc_typo_cand *out, uint32_t *count,
+                       uint32_t max_out) {
+  if (w->k == 1) {
+    const uint32_t want[2] = {w->qlen - w->qoff[1], w->qlen};
+    for (uint32_t t = 0; t < 2; t++)
+      for (uint32_t i = L->lo[t]; i < L->hi[t]; i++) {
+        uint32_t rl;
+        (void)rest_cmp(ix, r->w[i], NULL, 0, &rl);
+        if (rl != want[t]) break; /* past the exact rests */
+        root_word(w, ix, r->w[i], out, count, max_out);
+      }
+    return;
+  }
+  const uint8_t *p1 = w->qb + w->qoff[1], *p0 = w->qb;
+  uint32_t n1 = w->qoff[L->c] - w->qoff[1], n0 = w->qoff[L->c];
+  for (uint32_t i = L->lo[0]; i < L->hi[0]; i++)
+    root_word(w, ix, r->w[i], out, count, max_out);
+  for (uint32_t i = L->lo[1]; i < L->hi[1]; i++)
+    if (rest_cmp(ix, r->w[i], p1, n1, NULL) != 0)
+      root_word(w, ix, r->w[i], out, count, max_out);
+  for (uint32_t i = L->lo[2]; i < L->hi[2]; i++) {
+    uint32_t e = x->w[i];
+    if (rest_cmp(ix, e, p1, n1, NULL) != 0 && rest_cmp(ix, e, p0, n0, NULL) != 0)
+      root_word(w, ix, e, out, count, max_out);
+  }
+}
+
+/* The first code points the walk visits, as ranges of WORDS: q[0..k]'s
+** (ys[0], ascending, so the ranges are too). Returns their count. */
+static uint32_t root_ranges(const walk *w, const fossc_index *ix,
+                            uint32_t *lo, uint32_t *hi) {
+  for (uint32_t i = 0; i < w->nys[0]; i++) {
+    uint8_t key[4];
+    uint32_t n = utf8_put(w->ys[0][i], key);
+    lo[i] = fossc_ix_word_lower_bound_in(ix, 0, ix->nwords, (const char *)key, n);
+    key[n - 1]++; /* a last UTF-8 byte is below 0xFF: no carry */
+    hi[i] = fossc_ix_word_lower_bound_in(ix, lo[i], ix->nwords,
+                                         (const char *)key, n);
+  }
+  return w->nys[0];
+}
+
 uint32_t fossc_typo_candidates(const fossc_index *ix, const char *plain,
                                size_t len, fossc_typo_cand *out,
                                uint32_t max_out) {
@@ -800,14 +1007,30 @@ uint32_t fossc_typo_candidates(const fossc_index *ix, const char *plain,
     child_letters(&w);
     target_children(&w, 0);
   }
+  /* The root through the rest order (root_words), for valid UTF-8 (the
+  ** root's ranges are byte prefixes). */
+  const struct fossc_typo_sfx *rest = NULL, *sfx2 = NULL;
+  root_look look;
+  if (valid_utf8 && (rest = get_order(ix, BY_REST)) != NULL &&
+      (w.k == 1 || (sfx2 = get_sfx(ix)) != NULL)) {
+    if (!w.h) child_letters(&w);
+    if (!root_lookups(&w, ix, rest, sfx2, &look)) rest = NULL;
+  } else {
+    rest = NULL;
+  }
 
   uint32_t count = 0, valid = 0; /* rows 0..valid match cps[0..valid) */
   const char *prev = NULL;
   uint32_t prev_len = 0;
   int pending = 0; /* cand holds the previous word, a match */
   fossc_typo_cand cand = {0};
-  uint32_t i = 0;
-  while (i < ix->nwords) {
+  uint32_t wlo[MAX_DIST + 1] = {0}, whi[MAX_DIST + 1] = {ix->nwords}, nw = 1;
+  if (rest) nw = root_ranges(&w, ix, wlo, whi);
+  for (uint32_t r = 0; r < nw; r++) {
+  uint32_t i = wlo[r], rend = whi[r];
+  valid = 0;
+  prev = NULL;
+  while (i < rend) {
     uint32_t slen;
     const char *s = fossc_ix_word_str(ix, i, &slen);
     if (prev && slen == prev_len && memcmp(s, prev, slen) == 0) {
@@ -904,8 +1127,10 @@ uint32_t fossc_typo_candidates(const fossc_index *ix, const char *plain,
     }
     i++;
   }
+  }
   if (pending) keep_best(out, &count, max_out, &cand);
   if (w.h) tail_words(&w, ix, sfx, tail_lo, tail_hi, out, &count, max_out);
+  if (rest) root_words(&w, ix, rest, sfx2, &look, out, &count, max_out);
   return count;
 }
 

@@ -80,6 +80,16 @@ uint32_t fossc_typo_candidates(const fossc_index *ix, const char *plain,
 ** and for fossc-searchd, which builds it before an index serves. */
 uint32_t fossc_typo_suffix_order(const fossc_index *ix, const uint32_t **words);
 
+/* The rest order distance-1 and split calls use for the words whose first
+** code point is not one of the query's first k + 1, built now if not yet:
+** stores in *words (may be NULL) the first WORDS entry of every distinct
+** word of at least FOSSC_TYPO_MIN_CPS bytes without an ASCII digit, sorted
+** by their bytes after the first code point (pointer owned by ix, valid
+** while it is open); returns their count, or 0 with *words NULL when out of
+** memory. For tests, and for fossc-searchd, which builds it before an index
+** serves. */
+uint32_t fossc_typo_rest_order(const fossc_index *ix, const uint32_t **words);
+
 /* Frees what fossc_typo_candidates built for ix (its suffix order of the
 ** words, ~4 bytes per distinct word, built by the first distance-2 call).
 ** Called by fossc_index_free only. */

@@ -408,8 +408,67 @@ static int suffix_order_ok(const fossc_index *dx) {
   return 1;
 }
 
+/* Bytes of the first code point of s[0..len) as the walk decodes it: a
+** well-formed sequence, else one byte. */
+static uint32_t first_cp_len(const unsigned char *s, uint32_t len) {
+  uint32_t need = s[0] < 0x80 ? 0 : s[0] >= 0xC2 && s[0] <= 0xDF ? 1
+                : s[0] >= 0xE0 && s[0] <= 0xEF ? 2
+                : s[0] >= 0xF0 && s[0] <= 0xF4 ? 3 : 99;
+  if (need == 0) return 1;
+  if (need == 99 || len <= need) return 1;
+  for (uint32_t i = 1; i <= need; i++)
+    if ((s[i] & 0xC0) != 0x80) return 1;
+  return need + 1; /* the test indexes hold no overlong forms */
+}
+
+/* The rest order holds exactly the distinct words of at least
+** FOSSC_TYPO_MIN_CPS bytes without an ASCII digit, ascending by their
+** bytes after the first code point (words with equal rests differ in their
+** first code point: any order). */
+static int rest_order_ok(const fossc_index *dx) {
+  const uint32_t *w;
+  uint32_t n = fossc_typo_rest_order(dx, &w), want = 0;
+  if (!w) return 0;
+  for (uint32_t e = 0; e < dx->nwords; e++) {
+    uint32_t len, plen;
+    const char *s = fossc_ix_word_str(dx, e, &len);
+    if (e > 0) {
+      const char *p = fossc_ix_word_str(dx, e - 1, &plen);
+      if (plen == len && memcmp(p, s, len) == 0) continue;
+    }
+    int digit = 0;
+    for (uint32_t i = 0; i < len; i++) digit |= s[i] >= '0' && s[i] <= '9';
+    want += !digit && len >= FOSSC_TYPO_MIN_CPS;
+  }
+  if (n != want) return 0;
+  for (uint32_t i = 0; i < n; i++) {
+    uint32_t len;
+    const char *s = fossc_ix_word_str(dx, w[i], &len);
+    if (w[i] > 0) { /* a first entry */
+      uint32_t plen;
+      const char *p = fossc_ix_word_str(dx, w[i] - 1, &plen);
+      if (plen == len && memcmp(p, s, len) == 0) return 0;
+    }
+    if (i == 0) continue;
+    uint32_t plen;
+    const char *p = fossc_ix_word_str(dx, w[i - 1], &plen);
+    uint32_t po = first_cp_len((const unsigned char *)p, plen);
+    uint32_t so = first_cp_len((const unsigned char *)s, len);
+    int c = 0;
+    for (uint32_t j = 0; c == 0; j++) {
+      int a = po + j < plen ? (unsigned char)p[po + j] + 1 : 0;
+      int b = so + j < len ? (unsigned char)s[so + j] + 1 : 0;
+      c = a - b;
+      if (a == 0 && b == 0) break;
+    }
+    if (c > 0) return 0;
+  }
+  return 1;
+}
+
 TEST(suffix_order) {
   CHECK(suffix_order_ok(ix));
+  CHECK(rest_order_ok(ix));
   /* built once, then shared */
   const uint32_t *a, *b;
   fossc_typo_suffix_order(ix, &a);
@@ -447,7 +506,7 @@ TEST(distance_two_matches_reference) {
   fossc_index *dx = build_bodies("long", bp, NDOC);
   CHECK(dx != NULL);
   if (!dx) return;
-  CHECK(suffix_order_ok(dx));
+  CHECK(suffix_order_ok(dx) && rest_order_ok(dx));
   unsigned bad = 0, found = 0;
   for (int t = 0; t < 3000; t++) {
     /* a dictionary word with 0-3 code point edits */
@@ -502,6 +561,70 @@ TEST(distance_two_matches_reference) {
   fossc_index_free(dx);
 }
 
+/* Words under a first code point that is none of the query's first k + 1
+** are found through the rest order (exact rests at distance 1, a cut's two
+** prefixes and one suffix at distance 2), or by the walk when those hold
+** too many words; and by the walk alone when the orders cannot be built.
+** Many first letters (Latin and Cyrillic) before the same rests, nested
+** prefixes ("aaaa..."), and a family of 34 x 34 words that is over the
+** lookups' limit. */
+TEST(root_lookups) {
+  static const char *const xs[] = {
+      "a", "b", "c", "d", "e", "f", "g", "h", "i", "j", "k", "l",
+      "m", "n", "o", "p", "q", "r", "s", "t", "u", "v", "w", "x",
+      "y", "z", "ж", "ш", "щ", "ы", "э", "ю", "я", "д"};
+  enum { NX = sizeof xs / sizeof *xs };
+  static char body[200000];
+  size_t n = 0;
+  for (int a = 0; a < NX; a++) {
+    for (int b = 0; b < NX; b++) /* over the limit */
+      n += (size_t)snprintf(body + n, sizeof body - n, "%sbcdefgh%s ", xs[a],
+                            xs[b]);
+    n += (size_t)snprintf(body + n, sizeof body - n,
+                          "%smnop %samnop %sqwertyuio %sqwertyuiop %saaaaaaaa "
+                          "%sqwertzuio %sжшщыэюя ",
+                          xs[a], xs[a], xs[a], xs[a], xs[a], xs[a], xs[a]);
+  }
+  const char *bodies[] = {body};
+  fossc_index *dx = build_bodies("roots", bodies, 1);
+  CHECK(dx != NULL);
+  if (!dx) return;
+  CHECK(suffix_order_ok(dx) && rest_order_ok(dx));
+  static const char *const qs[] = {
+      /* distance 1 */
+      "amnop", "mnop", "mmnop", "nmop", "жmnop", "mnopq", "amnopp", "bamnop",
+      "ammnop", "mamnop", "xmnoq", "жamnop",
+      /* distance 2 through the lookups */
+      "zqwertyuio", "qwertyuiop", "wqertyuiop", "qwertyuio", "жqwertyuoi",
+      "aqwertzuiop", "bqwertyuiopp", "qqwertyui", "xwertyuiop", "wertyuiopqq",
+      "aaaaaaaa", "baaaaaaaa", "aaaaaaaaa", "жaaaaaaa", "abaaaaaaa",
+      "aжшщыэюяa", "жшщыэюяя", "шжщыэюя", "ыжшщыэюя",
+      /* the family over the limit: the walk */
+      "abcdefghz", "bcdefghzq", "xbcdefgh", "жbcdefghш", "bcdefghab",
+      "cbcdefgha", "aabcdefgh", "bacdefghy", "zcbdefghж"};
+  for (long fail = -1; fail < 4; fail++) {
+    /* fail >= 0: a fresh copy of the index whose orders fail to build
+    ** after that many allocations (then the walk does it all) */
+    fossc_index *tx = dx;
+    if (fail >= 0) {
+      char dir[300];
+      fossc_error err = {0};
+      snprintf(dir, sizeof dir, "%s/roots", tmpdir);
+      CHECK(fossc_index_open(dir, &tx, &err) == 0);
+      fossc_alloc_fail_after(fail);
+    }
+    for (size_t i = 0; i < sizeof qs / sizeof *qs; i++) {
+      CHECK_MSG(same_as_reference(tx, qs[i], strlen(qs[i]), MAXC), "%s %ld",
+                qs[i], fail);
+      CHECK_MSG(same_as_reference(tx, qs[i], strlen(qs[i]), 3), "%s %ld",
+                qs[i], fail);
+    }
+    fossc_alloc_fail_after(-1);
+    if (tx != dx) fossc_index_free(tx);
+  }
+  fossc_index_free(dx);
+}
+
 TEST(edge_indexes) {
   /* no words at all */
   const char *empty[] = {"1 2 3"};
@@ -510,7 +633,7 @@ TEST(edge_indexes) {
   if (dx) {
     fossc_typo_cand c[4];
     CHECK(fossc_typo_candidates(dx, "abcdefgh", 8, c, 4) == 0);
-    CHECK(suffix_order_ok(dx));
+    CHECK(suffix_order_ok(dx) && rest_order_ok(dx));
     fossc_index_free(dx);
   }
   /* one word */
@@ -518,7 +641,7 @@ TEST(edge_indexes) {
   dx = build_bodies("one", one, 1);
   CHECK(dx != NULL);
   if (dx) {
-    CHECK(suffix_order_ok(dx));
+    CHECK(suffix_order_ok(dx) && rest_order_ok(dx));
     CHECK(same_as_reference(dx, "abcdefgihj", 10, 4));
     CHECK(same_as_reference(dx, "bacdefghji", 10, 4)); /* two transpositions */
     CHECK(same_as_reference(dx, "abcdxfghiy", 10, 4));
@@ -538,7 +661,7 @@ TEST(edge_indexes) {
   dx = build_bodies("ends", ends, 1);
   CHECK(dx != NULL);
   if (dx) {
-    CHECK(suffix_order_ok(dx));
+    CHECK(suffix_order_ok(dx) && rest_order_ok(dx));
     static const char *const qs[] = {
         "aaaaaaaa", "aaaaaaaaa", "aaaaaaa", "aaaaaaab", "abaaaaaa",
         "zzzzzzzz", "zzzzzzzzz", "zzzzzzyz", "zzzzzzz",  "жжжжжжжж",
@@ -579,7 +702,7 @@ TEST(common_endings) {
   fossc_index *dx = build_bodies("endings", bodies, 1);
   CHECK(dx != NULL);
   if (!dx) return;
-  CHECK(suffix_order_ok(dx));
+  CHECK(suffix_order_ok(dx) && rest_order_ok(dx));
   static const char *const qs[] = {
       "xybcdefgh",   "xyzbcdefgh", "abcbcdefgh", "abxbcdefgh", "acbbcdefg",
       "aabcdefhg",   "mmmbcdefghh", "kqwertyuiopasdfghjklzxcvb",
@@ -611,7 +734,7 @@ TEST(concurrent_first_calls) {
   pthread_t th[4];
   for (int i = 0; i < 4; i++) pthread_create(&th[i], NULL, typo_thread, dx);
   for (int i = 0; i < 4; i++) pthread_join(th[i], NULL);
-  CHECK(suffix_order_ok(dx));
+  CHECK(suffix_order_ok(dx) && rest_order_ok(dx));
   CHECK_STR(cands("shanghia", 3), "shanghai:1");
   fossc_index_free(dx);
 }
@@ -647,6 +770,7 @@ int main(void) {
   RUN(matches_reference_on_dense_dictionary);
   RUN(suffix_order);
   RUN(distance_two_matches_reference);
+  RUN(root_lookups);
   RUN(edge_indexes);
   RUN(common_endings);
   RUN(concurrent_first_calls);
