@@ -95,13 +95,28 @@ int fossc_lexicon_open(const uint8_t *p, size_t len, fossc_lexicon *out,
   return FOSSC_OK;
 }
 
-uint32_t fossc_lexicon_lookup(const fossc_lexicon *lx, fossc_lang from,
-                              const char *key, size_t len,
-                              fossc_lexicon_target *out, uint32_t max) {
-  if (!lx || !lx->keys || (from != FOSSC_LANG_EN && from != FOSSC_LANG_ES) ||
-      !key || len == 0 || len > FOSSC_LEXICON_MAX_STRING)
+uint32_t fossc_lexicon_nkeys(const fossc_lexicon *lx, fossc_lang from) {
+  if (!lx || !lx->keys || (from != FOSSC_LANG_EN && from != FOSSC_LANG_ES))
     return 0;
-  uint32_t lo = 0, hi = lx->nkeys[from];
+  return lx->nkeys[from];
+}
+
+const char *fossc_lexicon_key(const fossc_lexicon *lx, fossc_lang from,
+                              uint32_t i, uint32_t *len) {
+  const uint8_t *r =
+      lx->keys + (size_t)(lx->first_key[from] + i) * FOSSC_LEXICON_KEY_BYTES;
+  *len = r[10];
+  return (const char *)lx->pool + fossc_rd32(r);
+}
+
+uint32_t fossc_lexicon_lookup_in(const fossc_lexicon *lx, fossc_lang from,
+                                 uint32_t lo, uint32_t hi, const char *key,
+                                 size_t len, fossc_lexicon_target *out,
+                                 uint32_t max) {
+  uint32_t nk = fossc_lexicon_nkeys(lx, from);
+  if (nk == 0 || !key || len == 0 || len > FOSSC_LEXICON_MAX_STRING)
+    return 0;
+  if (hi > nk) hi = nk;
   while (lo < hi) {
     uint32_t mid = lo + (hi - lo) / 2;
     const uint8_t *r =
@@ -124,6 +139,12 @@ uint32_t fossc_lexicon_lookup(const fossc_lexicon *lx, fossc_lang from,
     }
   }
   return 0;
+}
+
+uint32_t fossc_lexicon_lookup(const fossc_lexicon *lx, fossc_lang from,
+                              const char *key, size_t len,
+                              fossc_lexicon_target *out, uint32_t max) {
+  return fossc_lexicon_lookup_in(lx, from, 0, UINT32_MAX, key, len, out, max);
 }
 
 void fossc_lexicon_info_json(const fossc_lexicon *lx, fossc_buf *out) {

@@ -176,6 +176,22 @@ uint32_t fossc_lexicon_lookup(const fossc_lexicon *lx, fossc_lang from,
                               const char *key, size_t len,
                               fossc_lexicon_target *out, uint32_t max);
 
+/* fossc_lexicon_lookup among the keys i of language `from` with
+** lo <= i < hi only (key indexes in sorted order; hi is clipped to the
+** count): for callers that narrowed the range with fences of their own. */
+uint32_t fossc_lexicon_lookup_in(const fossc_lexicon *lx, fossc_lang from,
+                                 uint32_t lo, uint32_t hi, const char *key,
+                                 size_t len, fossc_lexicon_target *out,
+                                 uint32_t max);
+
+/* Number of keys of language `from` (0 for lx NULL or another language). */
+uint32_t fossc_lexicon_nkeys(const fossc_lexicon *lx, fossc_lang from);
+
+/* Key i (< fossc_lexicon_nkeys) of language `from`, in sorted order: its
+** bytes (in the blob) and *len. */
+const char *fossc_lexicon_key(const fossc_lexicon *lx, fossc_lang from,
+                              uint32_t i, uint32_t *len);
+
 /* Appends a JSON object to *out: {"sources":..., "keys_en":N, "keys_es":N,
 ** "phrase_keys_en":N, "phrase_keys_es":N, "exact_keys_en":N,
 ** "exact_keys_es":N, "targets":N, "bytes":N}; "null" for lx NULL. */

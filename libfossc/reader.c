@@ -30,6 +30,103 @@ static uint64_t word_key(const char *s, size_t n) {
   return k;
 }
 
+/* The fences (word_key of every step-th of n sorted strings) of a string
+** with key `key`: fences whose key is below it start with a smaller string,
+** those whose key is above it with a larger one (strings hold no NUL byte,
+** so the zero padding sorts like the end of a shorter string); equal keys
+** decide nothing. Sets [*from, *to) to the strings between the last
+** smaller fence and the first larger one: the string's lower bound, and
+** the string itself if present, lie there. */
+static void fence_range(const uint64_t *fence, uint32_t nfence, uint32_t step,
+                        uint32_t n, uint64_t key, uint32_t *from,
+                        uint32_t *to) {
+  uint32_t lo = 0, hi = nfence;
+  while (lo < hi) { /* first fence with a key >= key */
+    uint32_t mid = lo + (hi - lo) / 2;
+    if (fence[mid] < key)
+      lo = mid + 1;
+    else
+      hi = mid;
+  }
+  uint32_t below = lo;
+  hi = nfence;
+  while (lo < hi) { /* first fence with a key > key */
+    uint32_t mid = lo + (hi - lo) / 2;
+    if (fence[mid] <= key)
+      lo = mid + 1;
+    else
+      hi = mid;
+  }
+  *from = below ? (below - 1) * step + 1 : 0;
+  *to = lo < nfence ? lo * step : n;
+}
+
+/* fence[0..ceil(n / step)): word_key of every step-th string; NULL when
+** out of memory. */
+static uint64_t *build_fences(uint32_t n, uint32_t step, uint32_t *nfence,
+                              const char *(*str)(const void *, uint32_t,
+                                                 uint32_t *),
+                              const void *ctx) {
+  *nfence = (n + step - 1) / step;
+  uint64_t *f = fossc_malloc((size_t)(*nfence ? *nfence : 1) * sizeof *f);
+  if (!f) return NULL;
+  for (uint32_t i = 0; i < *nfence; i++) {
+    uint32_t len;
+    const char *s = str(ctx, i * step, &len);
+    f[i] = word_key(s, len);
+  }
+  return f;
+}
+
+static const char *word_at(const void *ctx, uint32_t i, uint32_t *len) {
+  return fossc_ix_word_str(ctx, i, len);
+}
+
+static const char *lex_key_en(const void *ctx, uint32_t i, uint32_t *len) {
+  return fossc_lexicon_key(ctx, FOSSC_LANG_EN, i, len);
+}
+
+static const char *lex_key_es(const void *ctx, uint32_t i, uint32_t *len) {
+  return fossc_lexicon_key(ctx, FOSSC_LANG_ES, i, len);
+}
+
+/* Bloom filter blocks: 8 words (one cache line); a key sets 4 bits of the
+** block its hash's low bits choose, 9 bits of the high 36 each. */
+#define BLOOM_BLOCK_WORDS 8
+
+static int bloom_may_have(const uint64_t *b, uint32_t mask, uint64_t h) {
+  const uint64_t *blk = b + (size_t)(h & mask) * BLOOM_BLOCK_WORDS;
+  for (int i = 0; i < 4; i++) {
+    uint32_t bit = (uint32_t)(h >> (28 + 9 * i)) & 511;
+    if (!(blk[bit >> 6] >> (bit & 63) & 1)) return 0;
+  }
+  return 1;
+}
+
+/* The Bloom filter of the lexicon's keys of language `from`; NULL when out
+** of memory. */
+static uint64_t *build_bloom(const fossc_lexicon *lx, fossc_lang from,
+                             uint32_t *mask) {
+  uint32_t n = fossc_lexicon_nkeys(lx, from);
+  uint64_t want = (uint64_t)n * FOSSC_LEX_BLOOM_BITS_PER_KEY / 512 + 1;
+  uint32_t nb = 1;
+  while (nb < want && nb < (1u << 24)) nb <<= 1;
+  uint64_t *b = fossc_calloc((size_t)nb * BLOOM_BLOCK_WORDS, sizeof *b);
+  if (!b) return NULL;
+  for (uint32_t i = 0; i < n; i++) {
+    uint32_t len;
+    const char *k = fossc_lexicon_key(lx, from, i, &len);
+    uint64_t h = XXH3_64bits(k, len);
+    uint64_t *blk = b + (size_t)(h & (nb - 1)) * BLOOM_BLOCK_WORDS;
+    for (int j = 0; j < 4; j++) {
+      uint32_t bit = (uint32_t)(h >> (28 + 9 * j)) & 511;
+      blk[bit >> 6] |= (uint64_t)1 << (bit & 63);
+    }
+  }
+  *mask = nb - 1;
+  return b;
+}
+
 static int corrupt(fossc_error *err, const fossc_index *ix, const char *sec,
                    const char *what) {
   return fossc_error_set(err, FOSSC_ERR_CORRUPT, "%s: section %s: %s",
@@ -250,15 +347,10 @@ static int check_records(fossc_index *ix, fossc_error *err) {
     ix->inv_norm[2 * (size_t)d] = FOSSC_BM25_W_TITLE / nt;
     ix->inv_norm[2 * (size_t)d + 1] = FOSSC_BM25_W_BODY / nb;
   }
-  ix->nfence = (ix->nwords + FOSSC_WORD_FENCE_STEP - 1) / FOSSC_WORD_FENCE_STEP;
-  ix->word_fence = fossc_malloc((size_t)(ix->nfence ? ix->nfence : 1) * sizeof(uint64_t));
+  ix->word_fence = build_fences(ix->nwords, FOSSC_WORD_FENCE_STEP, &ix->nfence,
+                                word_at, ix);
   if (!ix->word_fence)
     return fossc_error_set(err, FOSSC_ERR_NOMEM, "%s: out of memory", ix->path);
-  for (uint32_t f = 0; f < ix->nfence; f++) {
-    uint32_t len;
-    const char *w = fossc_ix_word_str(ix, f * FOSSC_WORD_FENCE_STEP, &len);
-    ix->word_fence[f] = word_key(w, len);
-  }
   if (ix->ids.len != (uint64_t)ix->ndocs * FOSSC_IDS_ENTRY_BYTES)
     return corrupt(err, ix, "IDS", "size does not match the document count");
   for (uint32_t d = 0; d < ix->ndocs; d++)
@@ -311,32 +403,24 @@ uint32_t fossc_ix_find_term(const fossc_index *ix, const char *s, size_t n) {
 
 uint32_t fossc_ix_word_lower_bound(const fossc_index *ix, const char *s,
                                    size_t n) {
-  /* Fences whose key is below the word's start with a smaller word, those
-  ** whose key is above it with a larger one (words hold no NUL byte, so
-  ** the zero padding sorts like the end of a shorter string); equal keys
-  ** decide nothing. The answer lies between the last smaller fence and
-  ** the first larger one. */
-  uint64_t key = word_key(s, n);
-  uint32_t lo = 0, hi = ix->nfence;
-  while (lo < hi) { /* first fence with a key >= key */
-    uint32_t mid = lo + (hi - lo) / 2;
-    if (ix->word_fence[mid] < key)
-      lo = mid + 1;
-    else
-      hi = mid;
-  }
-  uint32_t below = lo;
-  hi = ix->nfence;
-  while (lo < hi) { /* first fence with a key > key */
-    uint32_t mid = lo + (hi - lo) / 2;
-    if (ix->word_fence[mid] <= key)
-      lo = mid + 1;
-    else
-      hi = mid;
-  }
-  uint32_t from = below ? (below - 1) * FOSSC_WORD_FENCE_STEP + 1 : 0;
-  uint32_t to = lo < ix->nfence ? lo * FOSSC_WORD_FENCE_STEP : ix->nwords;
+  uint32_t from, to;
+  fence_range(ix->word_fence, ix->nfence, FOSSC_WORD_FENCE_STEP, ix->nwords,
+              word_key(s, n), &from, &to);
   return fossc_ix_word_lower_bound_in(ix, from, to, s, n);
+}
+
+uint32_t fossc_ix_translate(const fossc_index *ix, fossc_lang from,
+                            const char *key, size_t len,
+                            fossc_lexicon_target *out, uint32_t max) {
+  if (!ix->has_lex || (from != FOSSC_LANG_EN && from != FOSSC_LANG_ES) ||
+      !key || len == 0 || len > FOSSC_LEXICON_MAX_STRING ||
+      !bloom_may_have(ix->lex_bloom[from], ix->lex_bloom_mask[from],
+                      XXH3_64bits(key, len)))
+    return 0;
+  uint32_t lo, hi;
+  fence_range(ix->lex_fence[from], ix->nlex_fence[from], FOSSC_LEX_FENCE_STEP,
+              fossc_lexicon_nkeys(&ix->lex, from), word_key(key, len), &lo, &hi);
+  return fossc_lexicon_lookup_in(&ix->lex, from, lo, hi, key, len, out, max);
 }
 
 uint32_t fossc_ix_word_lower_bound_in(const fossc_index *ix, uint32_t lo,
@@ -400,6 +484,22 @@ int fossc_index_open(const char *dir, fossc_index **out, fossc_error *err) {
     else
       ix->has_lex = 1;
   }
+  if (!rc && ix->has_lex) {
+    ix->lex_fence[FOSSC_LANG_EN] =
+        build_fences(fossc_lexicon_nkeys(&ix->lex, FOSSC_LANG_EN),
+                     FOSSC_LEX_FENCE_STEP, &ix->nlex_fence[FOSSC_LANG_EN],
+                     lex_key_en, &ix->lex);
+    ix->lex_fence[FOSSC_LANG_ES] =
+        build_fences(fossc_lexicon_nkeys(&ix->lex, FOSSC_LANG_ES),
+                     FOSSC_LEX_FENCE_STEP, &ix->nlex_fence[FOSSC_LANG_ES],
+                     lex_key_es, &ix->lex);
+    for (int l = FOSSC_LANG_EN; l <= FOSSC_LANG_ES; l++)
+      ix->lex_bloom[l] =
+          build_bloom(&ix->lex, (fossc_lang)l, &ix->lex_bloom_mask[l]);
+    if (!ix->lex_fence[FOSSC_LANG_EN] || !ix->lex_fence[FOSSC_LANG_ES] ||
+        !ix->lex_bloom[FOSSC_LANG_EN] || !ix->lex_bloom[FOSSC_LANG_ES])
+      rc = fossc_error_set(err, FOSSC_ERR_NOMEM, "out of memory");
+  }
   if (!rc && fossc_htab_init(&ix->term_ix, ix->nterms))
     rc = fossc_error_set(err, FOSSC_ERR_NOMEM, "out of memory");
   for (uint32_t t = 0; !rc && t < ix->nterms; t++) {
@@ -428,6 +528,10 @@ void fossc_index_free(fossc_index *ix) {
   fossc_typo_release(ix);
   fossc_free(ix->inv_norm);
   fossc_free(ix->word_fence);
+  for (int l = 0; l < FOSSC_LANG_COUNT; l++) {
+    fossc_free(ix->lex_fence[l]);
+    fossc_free(ix->lex_bloom[l]);
+  }
   fossc_free(ix->path);
   fossc_free(ix);
 }

@@ -195,7 +195,7 @@ static int add_translation_alts(fossc_searcher *s, const char *plain,
     /* The word's own lemma entry ("=acero": steel) is precise; stem keys
     ** conflate lemmas ("acer": acero and acera), so they are only the
     ** fallback for inflected forms that are no lemma ("barcos"). */
-    uint32_t nt = fossc_lexicon_lookup(&ix->lex, from, exact, n + 1, tg,
+    uint32_t nt = fossc_ix_translate(ix, from, exact, n + 1, tg,
                                        MAX_TRANSLATIONS);
     if (nt) {
       if (add_targets(s, tg, nt)) return FOSSC_ERR_NOMEM;
@@ -212,7 +212,7 @@ static int add_translation_alts(fossc_searcher *s, const char *plain,
       } else {
         key = fossc_ix_term_str(ix, s->alts[a0 + k].term, &klen);
       }
-      nt = fossc_lexicon_lookup(&ix->lex, from, key, klen, tg,
+      nt = fossc_ix_translate(ix, from, key, klen, tg,
                                 MAX_TRANSLATIONS);
       if (add_targets(s, tg, nt)) return FOSSC_ERR_NOMEM;
     }
@@ -376,7 +376,7 @@ static int add_phrase_translations(fossc_searcher *s) {
           }
         }
         if (!fits) continue;
-        uint32_t nt = fossc_lexicon_lookup(&ix->lex, from, key, kl, tg,
+        uint32_t nt = fossc_ix_translate(ix, from, key, kl, tg,
                                            MAX_TRANSLATIONS);
         for (uint32_t t = 0; t < nt; t++) {
           if (!tg[t].is_phrase || s->nconcepts >= MAX_CONCEPTS) continue;

@@ -8,6 +8,7 @@
 #include "../harness.h"
 #include "index.h"
 #include "lexicon.h"
+#include "reader.h"
 #include "search.h"
 
 static char dir[64];
@@ -70,6 +71,49 @@ TEST(long_document_snippet) {
 
 /* A job without Apertium data fails when added, with the indexer's
 ** message; a job never added is freed (waiting for its thread). */
+/* fossc_ix_translate (the Bloom filter, then the fences, then a search of
+** one run of keys) answers as a search of all the keys: every key, the
+** same with a byte more, a byte less, its last byte changed, odd strings. */
+TEST(translate_agrees_with_full_lookup) {
+  uint32_t probes = 0, bad = 0, hits = 0;
+  for (int l = FOSSC_LANG_EN; l <= FOSSC_LANG_ES; l++) {
+    fossc_lang from = (fossc_lang)l;
+    uint32_t nk = fossc_lexicon_nkeys(&ix->lex, from);
+    CHECK_MSG(nk > 4 * FOSSC_LEX_FENCE_STEP, "%u keys", nk);
+    for (uint32_t i = 0; i < nk + 6; i++) {
+      static const char *const odd[] = {"", "a", "zzzzzzzzzzzz", "\xff\xff",
+                                        "=", "=zzzzzz"};
+      uint32_t len;
+      const char *k = i < nk ? fossc_lexicon_key(&ix->lex, from, i, &len)
+                             : odd[i - nk];
+      if (i >= nk) len = (uint32_t)strlen(k);
+      char q[FOSSC_LEXICON_MAX_STRING + 2];
+      for (int v = 0; v < 5; v++) {
+        size_t n = len;
+        memcpy(q, k, len);
+        if (v == 1) q[n++] = 'a';
+        if (v == 2 && n) n--;
+        if (v == 3 && n) q[n - 1] = (char)((uint8_t)q[n - 1] + 1);
+        if (v == 4 && n) q[n - 1] = (char)((uint8_t)q[n - 1] - 1);
+        fossc_lexicon_target a[8], b[8];
+        uint32_t na = fossc_ix_translate(ix, from, q, n, a, 8);
+        uint32_t nb = fossc_lexicon_lookup(&ix->lex, from, q, n, b, 8);
+        int same = na == nb;
+        for (uint32_t t = 0; same && t < na; t++)
+          same = a[t].str == b[t].str && a[t].len == b[t].len &&
+                 a[t].weight == b[t].weight && a[t].is_phrase == b[t].is_phrase;
+        probes++;
+        hits += nb > 0;
+        if (!same && bad++ < 5)
+          printf("  \"%.*s\": %u targets, want %u\n", (int)n, q, na, nb);
+      }
+    }
+  }
+  CHECK_MSG(bad == 0, "%u of %u lookups differ", bad, probes);
+  CHECK(hits > 0);
+  printf("  (%u lookups, %u found)\n", probes, hits);
+}
+
 TEST(lexjob_errors) {
   fossc_writer *w2;
   fossc_error e;
@@ -99,6 +143,36 @@ int main(void) {
                    strlen(docs[i][1]), 0, strlen(docs[i][2]), FOSSC_LANG_UNKNOWN};
     if (fossc_writer_add(w, &d, &err)) return 1;
   }
+  /* Vocabulary for translate_agrees_with_full_lookup: a lexicon of enough
+  ** keys in both languages for several fences. */
+  static const char vocab_en[] =
+      "water house dog cat tree river mountain book table chair window door "
+      "bread milk cheese apple orange flower garden street bridge train ship "
+      "horse bird fish sun moon star cloud rain snow wind fire stone sand sea "
+      "island forest field farm school teacher student doctor hospital church "
+      "market shop money price work friend family mother father brother sister "
+      "child king queen war peace song music dance game ball glass wall floor "
+      "roof kitchen bed clock key letter paper pen color light night morning "
+      "evening summer winter spring autumn year month week hour minute wood gold "
+      "silver iron salt sugar wine beer coffee tea egg meat rice soup knife";
+  static const char vocab_es[] =
+      "agua casa perro gato árbol río montaña libro mesa silla ventana puerta "
+      "pan leche queso manzana naranja flor jardín calle puente tren barco "
+      "caballo pájaro pez sol luna estrella nube lluvia nieve viento fuego piedra "
+      "arena mar isla bosque campo granja escuela maestro estudiante médico "
+      "hospital iglesia mercado tienda dinero precio trabajo amigo familia madre "
+      "padre hermano hermana niño rey reina guerra paz canción música baile "
+      "juego pelota vaso pared suelo techo cocina cama reloj llave carta papel "
+      "pluma color luz noche mañana tarde verano invierno primavera otoño año "
+      "mes semana hora minuto madera oro plata hierro sal azúcar vino cerveza "
+      "café té huevo carne arroz sopa cuchillo";
+  fossc_doc voc[2] = {
+      {"vocab-en", "Words", "", vocab_en, 8, 5, 0, sizeof vocab_en - 1,
+       FOSSC_LANG_EN},
+      {"vocab-es", "Palabras", "", vocab_es, 8, 8, 0, sizeof vocab_es - 1,
+       FOSSC_LANG_ES}};
+  for (int i = 0; i < 2; i++)
+    if (fossc_writer_add(w, &voc[i], &err)) return 1;
   static char big[25000 * 7 + 1];
   for (int i = 0; i < 25000; i++) memcpy(big + 7 * i, "filler ", 7);
   fossc_doc long_doc = {"long", "Long", "", big, 4, 4, 0, sizeof big - 1,
@@ -120,6 +194,7 @@ int main(void) {
     return 1;
   }
   fossc_writer_free(w);
+  RUN(translate_agrees_with_full_lookup);
   RUN(lexjob_errors);
   RUN(word_translations_both_ways);
   RUN(phrase_translation_bonus);
