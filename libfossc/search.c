@@ -54,6 +54,8 @@ void fossc_searcher_free(fossc_searcher *s) {
   fossc_buf_free(&s->qtext);
   fossc_buf_free(&s->tokbuf);
   fossc_buf_free(&s->term);
+  fossc_buf_free(&s->stems[0]);
+  fossc_buf_free(&s->stems[1]);
   fossc_free(s->heap);
   fossc_free(s->other);
   fossc_free(s->qterms);
@@ -152,14 +154,16 @@ static int add_word_alts(fossc_searcher *s, const char *plain, size_t n) {
     if (add_alt(s, fossc_ix_word_term(ix, w), 1.0f, VIA_WORD))
       return FOSSC_ERR_NOMEM;
   }
+  s->stems_of = NULL;
   for (int l = 0; l < 2; l++) {
-    if (fossc_analyzer_term(s->an, langs[l], plain, n, &s->term))
+    if (fossc_analyzer_term(s->an, langs[l], plain, n, &s->stems[l]))
       return FOSSC_ERR_NOMEM;
-    uint32_t t = fossc_ix_find_term(ix, s->term.data, s->term.len);
+    uint32_t t = fossc_ix_find_term(ix, s->stems[l].data, s->stems[l].len);
     /* add_alt keeps the larger weight when the term is already there. */
     if (t != FOSSC_HTAB_EMPTY && add_alt(s, t, GUESSED_STEM_WEIGHT, VIA_STEM))
       return FOSSC_ERR_NOMEM;
   }
+  s->stems_of = plain, s->stems_len = n;
   return 0;
 }
 
@@ -205,10 +209,13 @@ static int add_translation_alts(fossc_searcher *s, const char *plain,
       const char *key;
       uint32_t klen;
       if (k == a1 - a0) {
-        if (fossc_analyzer_term(s->an, from, plain, n, &s->term))
+        /* langs[l] == from: stems[l] is this word's stem in that language */
+        fossc_buf *stem = &s->stems[l];
+        if ((s->stems_of != plain || s->stems_len != n) &&
+            fossc_analyzer_term(s->an, from, plain, n, stem = &s->term))
           return FOSSC_ERR_NOMEM;
-        key = s->term.data;
-        klen = (uint32_t)s->term.len;
+        key = stem->data;
+        klen = (uint32_t)stem->len;
       } else {
         key = fossc_ix_term_str(ix, s->alts[a0 + k].term, &klen);
       }
@@ -416,6 +423,7 @@ static int add_phrase_translations(fossc_searcher *s) {
 ** word lists when other words remain, kept inside phrases. */
 static int build_concepts(fossc_searcher *s, const fossc_query *q) {
   s->nalts = s->nparts = s->nconcepts = 0;
+  s->stems_of = NULL; /* tokbuf's addresses repeat from query to query */
   s->qlang = fossc_detect_lang(s->an, s->qtext.data ? s->qtext.data : "",
                                s->qtext.len);
   fossc_buf_reset(&s->labels);

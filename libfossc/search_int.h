@@ -173,6 +173,12 @@ struct fossc_searcher {
   uint32_t fix_len[FOSSC_MAX_CLAUSES * MAX_PHRASE_WORDS];
   uint32_t nfix;
   fossc_buf term;    /* scratch for one stem */
+  /* The stems (English, Spanish) of the word add_word_alts last took,
+  ** plain form stems_of[0..stems_len): the translation keys of that word
+  ** reuse them instead of stemming it again */
+  fossc_buf stems[2];
+  const char *stems_of;
+  size_t stems_len;
   heap_ent *heap;
   uint32_t heap_n, heap_cap;
   uint32_t *qterms;  /* sorted term ids of the query, for snippets */
