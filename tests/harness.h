@@ -64,6 +64,20 @@ static int test_passed_, test_failed_, test_cur_failed_;
     fflush(stdout);                                  \
   } while (0)
 
+/* Lookup tests' near misses of a string k[0..len): writes variant v into
+** q (room for len + 1 bytes) and returns its length. v = 0: k itself, 1: a
+** byte more, 2: a byte less, 3 and 4: the last byte raised and lowered. */
+#define TEST_VARIANTS 5
+static inline size_t test_variant(char *q, const char *k, size_t len, int v) {
+  size_t n = len;
+  memcpy(q, k, len);
+  if (v == 1) q[n++] = 'a';
+  if (v == 2 && n) n--;
+  if (v == 3 && n) q[n - 1] = (char)((unsigned char)q[n - 1] + 1);
+  if (v == 4 && n) q[n - 1] = (char)((unsigned char)q[n - 1] - 1);
+  return n;
+}
+
 #define TEST_SUMMARY(suite)                                              \
   (printf("%s: %d passed, %d failed\n", (suite), test_passed_,           \
           test_failed_),                                                 \

@@ -556,14 +556,8 @@ TEST(word_lookup_agrees_with_full_search) {
     uint32_t len;
     const char *ws = fossc_ix_word_str(ix, w, &len);
     char q[300];
-    memcpy(q, ws, len);
-    for (int v = 0; v < 5; v++) {
-      size_t n = len;
-      memcpy(q, ws, len);
-      if (v == 1) q[n++] = 'a';
-      if (v == 2 && n) n--;
-      if (v == 3 && n) q[n - 1] = (char)((uint8_t)q[n - 1] + 1);
-      if (v == 4 && n) q[n - 1] = (char)((uint8_t)q[n - 1] - 1);
+    for (int v = 0; v < TEST_VARIANTS; v++) {
+      size_t n = test_variant(q, ws, len, v);
       uint32_t a = fossc_ix_word_lower_bound(ix, q, n);
       uint32_t b = fossc_ix_word_lower_bound_in(ix, 0, nw, q, n);
       probes++;

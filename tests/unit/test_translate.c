@@ -88,13 +88,8 @@ TEST(translate_agrees_with_full_lookup) {
                              : odd[i - nk];
       if (i >= nk) len = (uint32_t)strlen(k);
       char q[FOSSC_LEXICON_MAX_STRING + 2];
-      for (int v = 0; v < 5; v++) {
-        size_t n = len;
-        memcpy(q, k, len);
-        if (v == 1) q[n++] = 'a';
-        if (v == 2 && n) n--;
-        if (v == 3 && n) q[n - 1] = (char)((uint8_t)q[n - 1] + 1);
-        if (v == 4 && n) q[n - 1] = (char)((uint8_t)q[n - 1] - 1);
+      for (int v = 0; v < TEST_VARIANTS; v++) {
+        size_t n = test_variant(q, k, len, v);
         fossc_lexicon_target a[8], b[8];
         uint32_t na = fossc_ix_translate(ix, from, q, n, a, 8);
         uint32_t nb = fossc_lexicon_lookup(&ix->lex, from, q, n, b, 8);

@@ -367,47 +367,6 @@ static int same_as_reference(const fossc_index *dx, const char *q,
   return same;
 }
 
-/* The suffix order holds exactly the distinct eligible words, strictly
-** ascending by reversed bytes. */
-static int suffix_order_ok(const fossc_index *dx) {
-  const uint32_t *w;
-  uint32_t n = fossc_typo_suffix_order(dx, &w), want = 0;
-  if (!w) return 0;
-  for (uint32_t e = 0; e < dx->nwords; e++) {
-    uint32_t len, plen;
-    const char *s = fossc_ix_word_str(dx, e, &len);
-    if (e > 0) {
-      const char *p = fossc_ix_word_str(dx, e - 1, &plen);
-      if (plen == len && memcmp(p, s, len) == 0) continue;
-    }
-    int digit = 0;
-    for (uint32_t i = 0; i < len; i++) digit |= s[i] >= '0' && s[i] <= '9';
-    want += !digit && len >= FOSSC_TYPO_DIST2_CPS - 2;
-  }
-  if (n != want) return 0;
-  for (uint32_t i = 0; i < n; i++) {
-    uint32_t len;
-    const char *s = fossc_ix_word_str(dx, w[i], &len);
-    if (w[i] > 0) { /* a first entry */
-      uint32_t plen;
-      const char *p = fossc_ix_word_str(dx, w[i] - 1, &plen);
-      if (plen == len && memcmp(p, s, len) == 0) return 0;
-    }
-    if (i == 0) continue;
-    uint32_t plen;
-    const char *p = fossc_ix_word_str(dx, w[i - 1], &plen);
-    int c = 0;
-    for (uint32_t j = 0; c == 0; j++) {
-      int a = j < plen ? (unsigned char)p[plen - 1 - j] + 1 : 0;
-      int b = j < len ? (unsigned char)s[len - 1 - j] + 1 : 0;
-      c = a - b;
-      if (a == 0 && b == 0) break;
-    }
-    if (c >= 0) return 0;
-  }
-  return 1;
-}
-
 /* Bytes of the first code point of s[0..len) as the walk decodes it: a
 ** well-formed sequence, else one byte. */
 static uint32_t first_cp_len(const unsigned char *s, uint32_t len) {
@@ -421,13 +380,26 @@ static uint32_t first_cp_len(const unsigned char *s, uint32_t len) {
   return need + 1; /* the test indexes hold no overlong forms */
 }
 
-/* The rest order holds exactly the distinct words of at least
-** FOSSC_TYPO_MIN_CPS bytes without an ASCII digit, ascending by their
-** bytes after the first code point (words with equal rests differ in their
-** first code point: any order). */
-static int rest_order_ok(const fossc_index *dx) {
+/* Byte j of a word's sequence in the suffix order (read backwards) or the
+** rest order (after the first code point), plus 1; 0 past its end. */
+static int seq_byte(const char *s, uint32_t len, uint32_t j, int rest) {
+  if (!rest) return j < len ? (unsigned char)s[len - 1 - j] + 1 : 0;
+  j += first_cp_len((const unsigned char *)s, len);
+  return j < len ? (unsigned char)s[j] + 1 : 0;
+}
+
+/* The suffix order (rest = 0) holds exactly the distinct words of at least
+** FOSSC_TYPO_DIST2_CPS - 2 bytes without an ASCII digit, strictly ascending
+** by reversed bytes; the rest order (rest = 1) those of at least
+** FOSSC_TYPO_MIN_CPS bytes, ascending by their bytes after the first code
+** point (words with equal rests differ in their first code point: any
+** order). */
+static int order_ok(const fossc_index *dx, int rest) {
   const uint32_t *w;
-  uint32_t n = fossc_typo_rest_order(dx, &w), want = 0;
+  uint32_t n = rest ? fossc_typo_rest_order(dx, &w)
+                    : fossc_typo_suffix_order(dx, &w),
+           want = 0;
+  uint32_t min_len = rest ? FOSSC_TYPO_MIN_CPS : FOSSC_TYPO_DIST2_CPS - 2;
   if (!w) return 0;
   for (uint32_t e = 0; e < dx->nwords; e++) {
     uint32_t len, plen;
@@ -438,7 +410,7 @@ static int rest_order_ok(const fossc_index *dx) {
     }
     int digit = 0;
     for (uint32_t i = 0; i < len; i++) digit |= s[i] >= '0' && s[i] <= '9';
-    want += !digit && len >= FOSSC_TYPO_MIN_CPS;
+    want += !digit && len >= min_len;
   }
   if (n != want) return 0;
   for (uint32_t i = 0; i < n; i++) {
@@ -452,19 +424,19 @@ static int rest_order_ok(const fossc_index *dx) {
     if (i == 0) continue;
     uint32_t plen;
     const char *p = fossc_ix_word_str(dx, w[i - 1], &plen);
-    uint32_t po = first_cp_len((const unsigned char *)p, plen);
-    uint32_t so = first_cp_len((const unsigned char *)s, len);
     int c = 0;
     for (uint32_t j = 0; c == 0; j++) {
-      int a = po + j < plen ? (unsigned char)p[po + j] + 1 : 0;
-      int b = so + j < len ? (unsigned char)s[so + j] + 1 : 0;
+      int a = seq_byte(p, plen, j, rest), b = seq_byte(s, len, j, rest);
       c = a - b;
       if (a == 0 && b == 0) break;
     }
-    if (c > 0) return 0;
+    if (rest ? c > 0 : c >= 0) return 0;
   }
   return 1;
 }
+
+static int suffix_order_ok(const fossc_index *dx) { return order_ok(dx, 0); }
+static int rest_order_ok(const fossc_index *dx) { return order_ok(dx, 1); }
 
 TEST(suffix_order) {
   CHECK(suffix_order_ok(ix));
