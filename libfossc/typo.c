@@ -15,8 +15,9 @@
 ** equals code point order, so a byte prefix range is a code point prefix
 ** range. Distance 2 splits the query (split_point): a walk that allows one
 ** edit in the query's first part, plus the words ending with the rest.
-** docs/typo.md has the method and the measurements against the
-** alternatives.
+** The walk visits only the first code points of q[0..k]; the words under
+** the others come from a rest order of the words (root_words). docs/typo.md
+** has the method and the measurements against the alternatives.
 */
 #include "typo.h"
 
@@ -452,7 +453,8 @@ static uint32_t gallop_lower_bound(const fossc_index *ix, uint32_t from,
   return gallop(ix, from, at_or_after, key, n);
 }
 
-/* ---- the suffix order: distinct words sorted by their reversed bytes */
+/* ---- the suffix and rest orders: distinct words sorted by their reversed
+** bytes, or by their bytes after the first code point */
 
 struct fossc_typo_sfx {
   uint32_t n;     /* distinct words */

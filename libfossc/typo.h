@@ -65,9 +65,10 @@ int fossc_typo_eligible(const char *plain, size_t len, uint32_t *max_dist);
 ** then word bytes ascending. Excluded: the query word itself and words that
 ** contain a digit. out is owned by the caller; its str pointers point into
 ** ix. Uses about 8 KB of stack and no heap, except that the first call
-** with distance 2 on an index builds its suffix order (see
-** fossc_typo_suffix_order; without memory for it, the slower walk gives
-** the same result); thread-safe on a shared index. */
+** on an index builds its rest order, and the first with distance 2 its
+** suffix order (see fossc_typo_rest_order and fossc_typo_suffix_order;
+** without memory for them, the slower walk gives the same result);
+** thread-safe on a shared index. */
 uint32_t fossc_typo_candidates(const fossc_index *ix, const char *plain,
                                size_t len, fossc_typo_cand *out,
                                uint32_t max_out);
@@ -90,9 +91,9 @@ uint32_t fossc_typo_suffix_order(const fossc_index *ix, const uint32_t **words);
 ** serves. */
 uint32_t fossc_typo_rest_order(const fossc_index *ix, const uint32_t **words);
 
-/* Frees what fossc_typo_candidates built for ix (its suffix order of the
-** words, ~4 bytes per distinct word, built by the first distance-2 call).
-** Called by fossc_index_free only. */
+/* Frees what fossc_typo_candidates built for ix (its suffix and rest
+** orders of the words, ~4 bytes per distinct word each). Called by
+** fossc_index_free only. */
 void fossc_typo_release(fossc_index *ix);
 
 /* Edit distance (optimal string alignment, over code points) between two
