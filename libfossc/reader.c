@@ -94,10 +94,15 @@ static const char *lex_key_es(const void *ctx, uint32_t i, uint32_t *len) {
 ** block its hash's low bits choose, 9 bits of the high 36 each. */
 #define BLOOM_BLOCK_WORDS 8
 
+/* Bit i (0-3) of a key with hash h within its block. */
+static inline uint32_t bloom_bit(uint64_t h, int i) {
+  return (uint32_t)(h >> (28 + 9 * i)) & 511;
+}
+
 static int bloom_may_have(const uint64_t *b, uint32_t mask, uint64_t h) {
   const uint64_t *blk = b + (size_t)(h & mask) * BLOOM_BLOCK_WORDS;
   for (int i = 0; i < 4; i++) {
-    uint32_t bit = (uint32_t)(h >> (28 + 9 * i)) & 511;
+    uint32_t bit = bloom_bit(h, i);
     if (!(blk[bit >> 6] >> (bit & 63) & 1)) return 0;
   }
   return 1;
@@ -119,7 +124,7 @@ static uint64_t *build_bloom(const fossc_lexicon *lx, fossc_lang from,
     uint64_t h = XXH3_64bits(k, len);
     uint64_t *blk = b + (size_t)(h & (nb - 1)) * BLOOM_BLOCK_WORDS;
     for (int j = 0; j < 4; j++) {
-      uint32_t bit = (uint32_t)(h >> (28 + 9 * j)) & 511;
+      uint32_t bit = bloom_bit(h, j);
       blk[bit >> 6] |= (uint64_t)1 << (bit & 63);
     }
   }

@@ -199,8 +199,8 @@ static int add_translation_alts(fossc_searcher *s, const char *plain,
     /* The word's own lemma entry ("=acero": steel) is precise; stem keys
     ** conflate lemmas ("acer": acero and acera), so they are only the
     ** fallback for inflected forms that are no lemma ("barcos"). */
-    uint32_t nt = fossc_ix_translate(ix, from, exact, n + 1, tg,
-                                       MAX_TRANSLATIONS);
+    uint32_t nt =
+        fossc_ix_translate(ix, from, exact, n + 1, tg, MAX_TRANSLATIONS);
     if (nt) {
       if (add_targets(s, tg, nt)) return FOSSC_ERR_NOMEM;
       continue;
@@ -211,16 +211,17 @@ static int add_translation_alts(fossc_searcher *s, const char *plain,
       if (k == a1 - a0) {
         /* langs[l] == from: stems[l] is this word's stem in that language */
         fossc_buf *stem = &s->stems[l];
-        if ((s->stems_of != plain || s->stems_len != n) &&
-            fossc_analyzer_term(s->an, from, plain, n, stem = &s->term))
-          return FOSSC_ERR_NOMEM;
+        if (s->stems_of != plain || s->stems_len != n) {
+          stem = &s->term;
+          if (fossc_analyzer_term(s->an, from, plain, n, stem))
+            return FOSSC_ERR_NOMEM;
+        }
         key = stem->data;
         klen = (uint32_t)stem->len;
       } else {
         key = fossc_ix_term_str(ix, s->alts[a0 + k].term, &klen);
       }
-      nt = fossc_ix_translate(ix, from, key, klen, tg,
-                                MAX_TRANSLATIONS);
+      nt = fossc_ix_translate(ix, from, key, klen, tg, MAX_TRANSLATIONS);
       if (add_targets(s, tg, nt)) return FOSSC_ERR_NOMEM;
     }
   }
